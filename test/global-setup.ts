@@ -33,6 +33,8 @@ export default async function setup(project: TestProject) {
     database: TEMPLATE_DB,
     postgresFlags: [
       '-c', 'ssl=on',
+      // 127.0.0.2 is not in the certificate: the TLS test proves verify-full checks the host name.
+      '-c', 'listen_addresses=127.0.0.1,127.0.0.2',
       '-c', `ssl_cert_file=${pki.serverCertFile}`,
       '-c', `ssl_key_file=${pki.serverKeyFile}`,
       '-c', 'fsync=off',

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * The README's start command, as a newcomer runs it: a real process, no configuration, embedded PostgreSQL.
+ * (`npm start` runs `tsx api/main.ts`; the test starts the same entry point directly to own the process.)
+ */
+const ROOT = new URL('..', import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), 'hangar-start-'));
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+  return env;
+}
+
+function startHangar(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line in time:\n${out}`)), 90_000);
+    child.stdout?.on('data', () => {
+      const match = /Hangar listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], output: () => out });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited ${code}:\n${out}`));
+    });
+  });
+}
+
+function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+}
+
+function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.on('exit', (code) => resolve(code));
+    started.child.kill('SIGTERM');
+  });
+}
+
+describe('npm start on a fresh machine', () => {
+  it('comes up on the embedded database, answers health and readiness, and keeps data across restarts', async () => {
+    const env = { HANGAR_DATA_DIR: dataDir, PORT: '0' };
+    const first = await startHangar(env);
+    expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+
+    // Write a marker straight into the embedded database, then restart.
+    const port = Number(/"port":(\d+)/.exec(first.output())?.[1]);
+    const password = readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim();
+    const dbUrl = () => `postgres://hangar:${encodeURIComponent(password)}@127.0.0.1:${port}/hangar`;
+    const client = new pg.Client({ connectionString: dbUrl() });
+    await client.connect();
+    await client.query(`INSERT INTO settings (key, value, updated_at) VALUES ('restart-marker', '"kept"', now())`);
+    await client.end();
+
+    expect(await stop(first)).toBe(0);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+
+    const second = await startHangar(env);
+    try {
+      expect(second.output()).not.toContain('initialising embedded PostgreSQL');
+      expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+      const port2 = Number(/"port":(\d+)/.exec(second.output())?.[1]);
+      const again = new pg.Client({ connectionString: `postgres://hangar:${encodeURIComponent(password)}@127.0.0.1:${port2}/hangar` });
+      await again.connect();
+      const row = await again.query(`SELECT value FROM settings WHERE key = 'restart-marker'`);
+      await again.end();
+      expect(row.rows[0]?.value).toBe('kept');
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  }, 180_000);
+
+  it('exits non-zero, naming the setting, for a bad port', async () => {
+    const { code, output } = await run({ PORT: 'abc', HANGAR_DATA_DIR: dataDir });
+    expect(code).toBe(1);
+    expect(output).toContain('PORT: must be a whole number (got "abc")');
+    expect(output).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('exits non-zero for an unverified connection to a remote database, without echoing the password', async () => {
+    const { code, output } = await run({ DATABASE_URL: 'postgres://hangar:s3cret-pw@db.example.com:5432/hangar?sslmode=disable' });
+    expect(code).toBe(1);
+    expect(output).toMatch(/DATABASE_URL: sslmode=disable does not verify the server/);
+    expect(output).not.toContain('s3cret-pw');
+    expect(output).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
