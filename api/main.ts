@@ -1,22 +1,8 @@
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig } from './config/config.ts';
+import { loadConfig } from './config/config.ts';
+import { describeStartupError } from './config/startup-error.ts';
 import { composeHangar } from './compose.ts';
-import { MigrationError } from './db/migrate.ts';
-
-/** Describes a start-up failure in one line an operator can act on, without a stack trace. */
-function describeStartupError(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof MigrationError) return error.message;
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') return `Cannot reach the database (${code}).`;
-  if (code === '28P01' || code === '28000') return 'The database refused the credentials in DATABASE_URL.';
-  if (/certificate|self[- ]signed|SSL|TLS/i.test(message)) {
-    return 'The database server certificate could not be verified: set DATABASE_CA_CERT to the CA that signed it.';
-  }
-  if (/does not support SSL/i.test(message)) return 'The database server does not offer TLS, which Hangar requires.';
-  return `Start-up failed: ${message.split('\n')[0]}`;
-}
 
 async function main(): Promise<void> {
   let config;
