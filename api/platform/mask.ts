@@ -30,13 +30,7 @@ export function maskText(value: string): string {
  */
 export function maskDeep(input: unknown, known: ReadonlySet<string> = new Set(), depth = 0): unknown {
   if (depth > 8) return '[depth]';
-  if (typeof input === 'string') {
-    let out = maskText(input);
-    for (const secret of known) {
-      if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(maskSecret(secret));
-    }
-    return out;
-  }
+  if (typeof input === 'string') return maskKnown(maskText(input), known);
   if (Array.isArray(input)) return input.map((item) => maskDeep(item, known, depth + 1));
   if (input && typeof input === 'object' && !(input instanceof Date)) {
     if (input instanceof Error) {
@@ -58,4 +52,50 @@ export function maskDeep(input: unknown, known: ReadonlySet<string> = new Set(),
     return out;
   }
   return input;
+}
+
+/** Known secrets shorter than this are not masked inside text: three characters would mask half of every log line. */
+export const MIN_KNOWN_SECRET_LENGTH = 4;
+
+/**
+ * Masks every occurrence of a known secret in `text`, also in its URL-encoded form (a password inside a
+ * query string or a connection URL). Longer secrets go first, so one that contains another is masked whole.
+ */
+export function maskKnown(text: string, known: ReadonlySet<string>): string {
+  const found: [string, string][] = [];
+  for (const secret of known) {
+    if (secret.length < MIN_KNOWN_SECRET_LENGTH) continue;
+    if (text.includes(secret)) found.push([secret, maskSecret(secret)]);
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret && text.includes(encoded)) found.push([encoded, maskSecret(secret)]);
+  }
+  if (found.length === 0) return text;
+  let out = text;
+  for (const [needle, masked] of found.sort((a, b) => b[0].length - a[0].length)) out = out.split(needle).join(masked);
+  return out;
+}
+
+/**
+ * The set of secret values the logger masks wherever they appear (`createLogger({ knownSecrets })`). The
+ * vault adds every plaintext it decrypts. Bounded: past `maxSize` the least recently added value is
+ * forgotten, so a long-running API cannot grow it without limit.
+ */
+export class SecretRegistry extends Set<string> {
+  constructor(readonly maxSize = 2048) {
+    super();
+    if (!Number.isInteger(maxSize) || maxSize < 1) throw new RangeError('SecretRegistry maxSize must be a positive integer');
+  }
+
+  /** Registers `value` (ignored when too short to mask); re-adding a value makes it the most recent. */
+  override add(value: string): this {
+    if (typeof value !== 'string' || value.length < MIN_KNOWN_SECRET_LENGTH) return this;
+    super.delete(value);
+    super.add(value);
+    while (this.size > this.maxSize) {
+      const oldest = this.values().next();
+      if (oldest.done) break;
+      super.delete(oldest.value);
+    }
+    return this;
+  }
 }

@@ -170,3 +170,8 @@ export function decryptToken(key: FernetKey, token: string, options: DecryptOpti
   decipher.setAutoPadding(false);
   return Buffer.from(removePadding(Buffer.concat([decipher.update(parts.ciphertext), decipher.final()])));
 }
+
+/** The creation time a structurally valid token records (unauthenticated: check the token before trusting it). */
+export function readTokenTime(token: string): Date {
+  return new Date(Number(splitToken(token).timestamp) * 1000);
+}
