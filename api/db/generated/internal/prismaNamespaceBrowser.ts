@@ -224,6 +224,8 @@ export const DeploymentScalarFieldEnum = {
   desiredState: 'desiredState',
   state: 'state',
   stateReason: 'stateReason',
+  stateChangedAt: 'stateChangedAt',
+  restartRequestedAt: 'restartRequestedAt',
   generation: 'generation',
   appliedGeneration: 'appliedGeneration',
   flyAppName: 'flyAppName',

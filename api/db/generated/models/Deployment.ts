@@ -68,6 +68,8 @@ export type DeploymentMinAggregateOutputType = {
   desiredState: $Enums.DesiredState | null
   state: $Enums.DeploymentState | null
   stateReason: string | null
+  stateChangedAt: Date | null
+  restartRequestedAt: Date | null
   generation: number | null
   appliedGeneration: number | null
   flyAppName: string | null
@@ -111,6 +113,8 @@ export type DeploymentMaxAggregateOutputType = {
   desiredState: $Enums.DesiredState | null
   state: $Enums.DeploymentState | null
   stateReason: string | null
+  stateChangedAt: Date | null
+  restartRequestedAt: Date | null
   generation: number | null
   appliedGeneration: number | null
   flyAppName: string | null
@@ -157,6 +161,8 @@ export type DeploymentCountAggregateOutputType = {
   desiredState: number
   state: number
   stateReason: number
+  stateChangedAt: number
+  restartRequestedAt: number
   generation: number
   appliedGeneration: number
   flyAppName: number
@@ -228,6 +234,8 @@ export type DeploymentMinAggregateInputType = {
   desiredState?: true
   state?: true
   stateReason?: true
+  stateChangedAt?: true
+  restartRequestedAt?: true
   generation?: true
   appliedGeneration?: true
   flyAppName?: true
@@ -271,6 +279,8 @@ export type DeploymentMaxAggregateInputType = {
   desiredState?: true
   state?: true
   stateReason?: true
+  stateChangedAt?: true
+  restartRequestedAt?: true
   generation?: true
   appliedGeneration?: true
   flyAppName?: true
@@ -317,6 +327,8 @@ export type DeploymentCountAggregateInputType = {
   desiredState?: true
   state?: true
   stateReason?: true
+  stateChangedAt?: true
+  restartRequestedAt?: true
   generation?: true
   appliedGeneration?: true
   flyAppName?: true
@@ -450,6 +462,8 @@ export type DeploymentGroupByOutputType = {
   desiredState: $Enums.DesiredState
   state: $Enums.DeploymentState
   stateReason: string | null
+  stateChangedAt: Date
+  restartRequestedAt: Date | null
   generation: number
   appliedGeneration: number
   flyAppName: string | null
@@ -519,6 +533,8 @@ export type DeploymentWhereInput = {
   desiredState?: Prisma.EnumDesiredStateFilter<"Deployment"> | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFilter<"Deployment"> | $Enums.DeploymentState
   stateReason?: Prisma.StringNullableFilter<"Deployment"> | string | null
+  stateChangedAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
+  restartRequestedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
   generation?: Prisma.IntFilter<"Deployment"> | number
   appliedGeneration?: Prisma.IntFilter<"Deployment"> | number
   flyAppName?: Prisma.StringNullableFilter<"Deployment"> | string | null
@@ -568,6 +584,8 @@ export type DeploymentOrderByWithRelationInput = {
   desiredState?: Prisma.SortOrder
   state?: Prisma.SortOrder
   stateReason?: Prisma.SortOrderInput | Prisma.SortOrder
+  stateChangedAt?: Prisma.SortOrder
+  restartRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -621,6 +639,8 @@ export type DeploymentWhereUniqueInput = Prisma.AtLeast<{
   desiredState?: Prisma.EnumDesiredStateFilter<"Deployment"> | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFilter<"Deployment"> | $Enums.DeploymentState
   stateReason?: Prisma.StringNullableFilter<"Deployment"> | string | null
+  stateChangedAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
+  restartRequestedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
   generation?: Prisma.IntFilter<"Deployment"> | number
   appliedGeneration?: Prisma.IntFilter<"Deployment"> | number
   flyAppName?: Prisma.StringNullableFilter<"Deployment"> | string | null
@@ -670,6 +690,8 @@ export type DeploymentOrderByWithAggregationInput = {
   desiredState?: Prisma.SortOrder
   state?: Prisma.SortOrder
   stateReason?: Prisma.SortOrderInput | Prisma.SortOrder
+  stateChangedAt?: Prisma.SortOrder
+  restartRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -724,6 +746,8 @@ export type DeploymentScalarWhereWithAggregatesInput = {
   desiredState?: Prisma.EnumDesiredStateWithAggregatesFilter<"Deployment"> | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateWithAggregatesFilter<"Deployment"> | $Enums.DeploymentState
   stateReason?: Prisma.StringNullableWithAggregatesFilter<"Deployment"> | string | null
+  stateChangedAt?: Prisma.DateTimeWithAggregatesFilter<"Deployment"> | Date | string
+  restartRequestedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Deployment"> | Date | string | null
   generation?: Prisma.IntWithAggregatesFilter<"Deployment"> | number
   appliedGeneration?: Prisma.IntWithAggregatesFilter<"Deployment"> | number
   flyAppName?: Prisma.StringNullableWithAggregatesFilter<"Deployment"> | string | null
@@ -769,6 +793,8 @@ export type DeploymentCreateInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -818,6 +844,8 @@ export type DeploymentUncheckedCreateInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -865,6 +893,8 @@ export type DeploymentUpdateInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -914,6 +944,8 @@ export type DeploymentUncheckedUpdateInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -962,6 +994,8 @@ export type DeploymentCreateManyInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1007,6 +1041,8 @@ export type DeploymentUpdateManyMutationInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1053,6 +1089,8 @@ export type DeploymentUncheckedUpdateManyInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1119,6 +1157,8 @@ export type DeploymentCountOrderByAggregateInput = {
   desiredState?: Prisma.SortOrder
   state?: Prisma.SortOrder
   stateReason?: Prisma.SortOrder
+  stateChangedAt?: Prisma.SortOrder
+  restartRequestedAt?: Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrder
@@ -1175,6 +1215,8 @@ export type DeploymentMaxOrderByAggregateInput = {
   desiredState?: Prisma.SortOrder
   state?: Prisma.SortOrder
   stateReason?: Prisma.SortOrder
+  stateChangedAt?: Prisma.SortOrder
+  restartRequestedAt?: Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrder
@@ -1218,6 +1260,8 @@ export type DeploymentMinOrderByAggregateInput = {
   desiredState?: Prisma.SortOrder
   state?: Prisma.SortOrder
   stateReason?: Prisma.SortOrder
+  stateChangedAt?: Prisma.SortOrder
+  restartRequestedAt?: Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrder
@@ -1402,6 +1446,8 @@ export type DeploymentCreateWithoutTeamInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1449,6 +1495,8 @@ export type DeploymentUncheckedCreateWithoutTeamInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1526,6 +1574,8 @@ export type DeploymentScalarWhereInput = {
   desiredState?: Prisma.EnumDesiredStateFilter<"Deployment"> | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFilter<"Deployment"> | $Enums.DeploymentState
   stateReason?: Prisma.StringNullableFilter<"Deployment"> | string | null
+  stateChangedAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
+  restartRequestedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
   generation?: Prisma.IntFilter<"Deployment"> | number
   appliedGeneration?: Prisma.IntFilter<"Deployment"> | number
   flyAppName?: Prisma.StringNullableFilter<"Deployment"> | string | null
@@ -1571,6 +1621,8 @@ export type DeploymentCreateWithoutSecretsInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1619,6 +1671,8 @@ export type DeploymentUncheckedCreateWithoutSecretsInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1681,6 +1735,8 @@ export type DeploymentUpdateWithoutSecretsInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1729,6 +1785,8 @@ export type DeploymentUncheckedUpdateWithoutSecretsInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1775,6 +1833,8 @@ export type DeploymentCreateWithoutEventsInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1823,6 +1883,8 @@ export type DeploymentUncheckedCreateWithoutEventsInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1885,6 +1947,8 @@ export type DeploymentUpdateWithoutEventsInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1933,6 +1997,8 @@ export type DeploymentUncheckedUpdateWithoutEventsInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1979,6 +2045,8 @@ export type DeploymentCreateManyTeamInput = {
   desiredState?: $Enums.DesiredState
   state?: $Enums.DeploymentState
   stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -2024,6 +2092,8 @@ export type DeploymentUpdateWithoutTeamInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2071,6 +2141,8 @@ export type DeploymentUncheckedUpdateWithoutTeamInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2118,6 +2190,8 @@ export type DeploymentUncheckedUpdateManyWithoutTeamInput = {
   desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
   state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2204,6 +2278,8 @@ export type DeploymentSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   desiredState?: boolean
   state?: boolean
   stateReason?: boolean
+  stateChangedAt?: boolean
+  restartRequestedAt?: boolean
   generation?: boolean
   appliedGeneration?: boolean
   flyAppName?: boolean
@@ -2254,6 +2330,8 @@ export type DeploymentSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   desiredState?: boolean
   state?: boolean
   stateReason?: boolean
+  stateChangedAt?: boolean
+  restartRequestedAt?: boolean
   generation?: boolean
   appliedGeneration?: boolean
   flyAppName?: boolean
@@ -2301,6 +2379,8 @@ export type DeploymentSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   desiredState?: boolean
   state?: boolean
   stateReason?: boolean
+  stateChangedAt?: boolean
+  restartRequestedAt?: boolean
   generation?: boolean
   appliedGeneration?: boolean
   flyAppName?: boolean
@@ -2348,6 +2428,8 @@ export type DeploymentSelectScalar = {
   desiredState?: boolean
   state?: boolean
   stateReason?: boolean
+  stateChangedAt?: boolean
+  restartRequestedAt?: boolean
   generation?: boolean
   appliedGeneration?: boolean
   flyAppName?: boolean
@@ -2375,7 +2457,7 @@ export type DeploymentSelectScalar = {
   updatedAt?: boolean
 }
 
-export type DeploymentOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "teamId" | "createdById" | "name" | "runtime" | "packageName" | "packageVersion" | "packageIntegrity" | "requestedSpec" | "launchSpec" | "flags" | "region" | "size" | "templateSlug" | "missingFields" | "desiredState" | "state" | "stateReason" | "generation" | "appliedGeneration" | "flyAppName" | "machineId" | "machineVersion" | "privateAddress" | "runnerTokenCipher" | "runnerTokenKeyId" | "secretsVersion" | "healthFailures" | "restartCount" | "restartWindowAt" | "lastRestartAt" | "lastExitCode" | "lastOomKilled" | "attempts" | "nextReconcileAt" | "leaseHolder" | "leaseExpiresAt" | "version" | "requestCount" | "errorCount" | "lastUsedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["deployment"]>
+export type DeploymentOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "teamId" | "createdById" | "name" | "runtime" | "packageName" | "packageVersion" | "packageIntegrity" | "requestedSpec" | "launchSpec" | "flags" | "region" | "size" | "templateSlug" | "missingFields" | "desiredState" | "state" | "stateReason" | "stateChangedAt" | "restartRequestedAt" | "generation" | "appliedGeneration" | "flyAppName" | "machineId" | "machineVersion" | "privateAddress" | "runnerTokenCipher" | "runnerTokenKeyId" | "secretsVersion" | "healthFailures" | "restartCount" | "restartWindowAt" | "lastRestartAt" | "lastExitCode" | "lastOomKilled" | "attempts" | "nextReconcileAt" | "leaseHolder" | "leaseExpiresAt" | "version" | "requestCount" | "errorCount" | "lastUsedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["deployment"]>
 export type DeploymentInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   team?: boolean | Prisma.TeamDefaultArgs<ExtArgs>
   events?: boolean | Prisma.Deployment$eventsArgs<ExtArgs>
@@ -2415,6 +2497,8 @@ export type $DeploymentPayload<ExtArgs extends runtime.Types.Extensions.Internal
     desiredState: $Enums.DesiredState
     state: $Enums.DeploymentState
     stateReason: string | null
+    stateChangedAt: Date
+    restartRequestedAt: Date | null
     generation: number
     appliedGeneration: number
     flyAppName: string | null
@@ -2884,6 +2968,8 @@ export interface DeploymentFieldRefs {
   readonly desiredState: Prisma.FieldRef<"Deployment", 'DesiredState'>
   readonly state: Prisma.FieldRef<"Deployment", 'DeploymentState'>
   readonly stateReason: Prisma.FieldRef<"Deployment", 'String'>
+  readonly stateChangedAt: Prisma.FieldRef<"Deployment", 'DateTime'>
+  readonly restartRequestedAt: Prisma.FieldRef<"Deployment", 'DateTime'>
   readonly generation: Prisma.FieldRef<"Deployment", 'Int'>
   readonly appliedGeneration: Prisma.FieldRef<"Deployment", 'Int'>
   readonly flyAppName: Prisma.FieldRef<"Deployment", 'String'>
