@@ -1,0 +1,89 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { constants } from 'node:os';
+import type { Logger } from '../api/platform/logger.ts';
+import type { RunnerArgs } from './args.ts';
+import { buildChildEnv } from './child-env.ts';
+import { createRunnerHttpServer } from './http-server.ts';
+import { SessionBridge } from './session-bridge.ts';
+import { StdioChild, type ChildExit } from './stdio-child.ts';
+
+export interface RunningRunner {
+  port: number;
+  /** Resolves with the exit code the runner process should exit with. */
+  finished: Promise<number>;
+  /** Clean stop: closes sessions, sends `signal` to the server (SIGKILL after the grace), resolves 0. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+const STDERR_LINE_MAX = 2000;
+
+/** Maps an unexpected server exit to the runner's exit code: never 0, so a restart policy sees a crash. */
+export function exitCodeFor(exit: ChildExit): number {
+  if (exit.code !== null) return exit.code === 0 ? 1 : exit.code;
+  const number = exit.signal ? constants.signals[exit.signal] : undefined;
+  return 128 + (number ?? 0);
+}
+
+/**
+ * Starts the stdio MCP server with `env` minus runner-only variables and serves it over Streamable HTTP.
+ * The runner finishes when the server exits (non-zero code unless the runner itself stopped it).
+ */
+export async function startRunner(args: RunnerArgs, env: NodeJS.ProcessEnv, token: string, logger: Logger): Promise<RunningRunner> {
+  let stopping = false;
+  let resolveFinished: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (resolveFinished = resolve));
+
+  let bridge: SessionBridge | undefined;
+  const child = new StdioChild({
+    command: args.command,
+    args: args.commandArgs,
+    env: buildChildEnv(env),
+    onMessage: (message) => bridge?.fromChild(message),
+    onStderrLine: (line) => {
+      if (args.childStderr === 'forward') logger.info({ line: line.slice(0, STDERR_LINE_MAX) }, 'server stderr');
+    },
+    onBadOutput: () => logger.warn('server wrote a line that is not JSON-RPC to stdout (dropped)'),
+    onExit: (exit) => {
+      bridge?.failAll();
+      if (stopping) return;
+      logger.error({ code: exit.code, signal: exit.signal }, 'mcp server exited');
+      void http.shutdown().finally(() => resolveFinished(exitCodeFor(exit)));
+    },
+  });
+  bridge = new SessionBridge(child);
+  logger.info({ command: args.command, argCount: args.commandArgs.length, pid: child.pid }, 'mcp server started');
+
+  const http = createRunnerHttpServer({
+    bridge,
+    token,
+    logger,
+    maxBodyBytes: args.maxBodyBytes,
+    healthTimeoutMs: args.healthTimeoutMs,
+    maxSessions: args.maxSessions,
+    jsonResponse: args.jsonResponse,
+  });
+  http.server.listen(args.port, args.host);
+  try {
+    await Promise.race([once(http.server, 'listening'), once(http.server, 'error').then(([error]) => Promise.reject(error))]);
+  } catch (error) {
+    stopping = true;
+    await child.stop(0, 'SIGKILL');
+    throw error;
+  }
+  const port = (http.server.address() as AddressInfo).port;
+  logger.info({ port, host: args.host }, 'runner listening');
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number> => {
+    if (stopping || child.hasExited) return finished;
+    stopping = true;
+    logger.info({ signal }, 'runner stopping');
+    await http.shutdown();
+    const exit = await child.stop(args.stopGraceMs, signal);
+    logger.info({ code: exit.code, signal: exit.signal }, 'mcp server stopped');
+    http.server.close();
+    resolveFinished(0);
+    return finished;
+  };
+  return { port, finished, stop };
+}
