@@ -4,7 +4,11 @@ import type { Config } from './config/config.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrate, readMigrations } from './db/migrate.ts';
 import { createPool, createPrisma, externalPoolConfig } from './db/pool.ts';
+import { createAuditLog } from './audit/audit-log.ts';
 import { createApp } from './http/app.ts';
+import { createMailer } from './mail/create-mailer.ts';
+import { createMemoryRateLimiter } from './ratelimit/limiter.ts';
+import { createPostgresRateLimiter } from './ratelimit/postgres-limiter.ts';
 import type { App } from './http/context.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
@@ -65,6 +69,9 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     clock,
     logger,
     migrations: readMigrations().map((m) => m.name),
+    mailer: createMailer(config, db, logger),
+    rateLimiter: config.rateLimits.store === 'memory' ? createMemoryRateLimiter() : createPostgresRateLimiter(pool),
+    audit: createAuditLog(db, clock, logger),
   };
   const app = createApp(services);
   const livePool = pool;

@@ -73,6 +73,14 @@ export const EnvSchema = z.object({
   SMTP_USER: z.string().min(1).optional(),
   SMTP_PASSWORD: z.string().min(1).optional(),
   SMTP_FROM: z.string().min(3).default('Hangar <hangar@localhost>'),
+
+  HANGAR_SESSION_TTL_DAYS: intIn(1, 30).default(30),
+  HANGAR_TRUSTED_PROXY_HEADER: z.enum(['fly-client-ip', 'x-forwarded-for', 'x-real-ip']).optional(),
+  HANGAR_RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
+  HANGAR_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
+  HANGAR_LOGIN_LIMIT_PER_IP: intIn(1, 100_000).default(30),
+  HANGAR_LOGIN_LIMIT_PER_ACCOUNT: intIn(1, 1000).default(5),
+  HANGAR_LOGIN_WINDOW_SECONDS: intIn(10, 86_400).default(900),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -119,6 +127,25 @@ export interface Config {
   pypiBaseUrl: string;
   /** Undefined: mail goes to the outbox table (read by admins), as in local mode. */
   smtp: { host: string; port: number; user: string | undefined; password: string | undefined; from: string } | undefined;
+  auth: {
+    sessionTtlDays: number;
+    /** `Secure` cookies everywhere except a plain-http loopback public URL. */
+    cookieSecure: boolean;
+    /** Origins whose cookie-authenticated, state-changing requests pass the CSRF check. */
+    trustedOrigins: string[];
+    /** Header a trusted proxy sets to the client's IP (Fly: fly-client-ip); undefined: the socket address. */
+    trustedProxyHeader: 'fly-client-ip' | 'x-forwarded-for' | 'x-real-ip' | undefined;
+  };
+  rateLimits: {
+    store: 'postgres' | 'memory';
+    /** Authenticated requests per API key or session per minute. */
+    requestsPerMinute: number;
+    /** Login and password-reset attempts per client IP per window. */
+    loginPerIp: number;
+    /** Failed logins (and reset requests) per account per window before a growing lockout. */
+    loginPerAccount: number;
+    loginWindowSeconds: number;
+  };
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
@@ -213,11 +240,13 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
   if (problems.length > 0) throw new ConfigError(problems);
 
   const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const publicUrl = (env.HANGAR_PUBLIC_URL ?? `http://${displayHost}:${env.PORT}`).replace(/\/+$/, '');
+  const publicOrigin = new URL(publicUrl);
   return {
     env: env.NODE_ENV,
     port: env.PORT,
     host,
-    publicUrl: (env.HANGAR_PUBLIC_URL ?? `http://${displayHost}:${env.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     logLevel: env.LOG_LEVEL,
     dataDir: resolve(env.HANGAR_DATA_DIR),
     corsOrigins: env.HANGAR_CORS_ORIGINS,
@@ -242,5 +271,18 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
     smtp: env.SMTP_HOST
       ? { host: env.SMTP_HOST, port: env.SMTP_PORT, user: env.SMTP_USER, password: env.SMTP_PASSWORD, from: env.SMTP_FROM }
       : undefined,
+    auth: {
+      sessionTtlDays: env.HANGAR_SESSION_TTL_DAYS,
+      cookieSecure: publicOrigin.protocol === 'https:' || !isLoopbackHost(publicOrigin.hostname),
+      trustedOrigins: [...new Set([publicOrigin.origin, ...env.HANGAR_CORS_ORIGINS])],
+      trustedProxyHeader: env.HANGAR_TRUSTED_PROXY_HEADER,
+    },
+    rateLimits: {
+      store: env.HANGAR_RATE_LIMIT_STORE,
+      requestsPerMinute: env.HANGAR_RATE_LIMIT_PER_MINUTE,
+      loginPerIp: env.HANGAR_LOGIN_LIMIT_PER_IP,
+      loginPerAccount: env.HANGAR_LOGIN_LIMIT_PER_ACCOUNT,
+      loginWindowSeconds: env.HANGAR_LOGIN_WINDOW_SECONDS,
+    },
   };
 }

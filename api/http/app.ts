@@ -4,6 +4,9 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { authenticate } from '../auth/authenticate.ts';
+import { guard } from '../auth/permissions.ts';
+import { registerAccountRoutes } from '../auth/routes.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import { newId } from '../platform/ids.ts';
 import type { Services } from '../services.ts';
@@ -99,8 +102,15 @@ export function createApp(services: Services): App {
     }),
   );
 
+  // Reads credentials (API key or session cookie), applies the CSRF rule and per-credential rate limits;
+  // each route's own guard (its declared permission) decides who may call it.
+  app.use('*', authenticate());
+
+  // Routes outside the accounts domain declare their permission with a guard next to where they register.
+  app.on('GET', ['/healthz', '/readyz', '/openapi.json', '/docs'], guard({ access: 'public' }));
   registerHealthRoutes(app);
   registerDocs(app);
+  registerAccountRoutes(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));
   app.onError((error, c) => renderError(c, error));

@@ -1,4 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Authentication } from '../auth/authenticate.ts';
+import type { TeamAccess } from '../auth/permissions.ts';
+import type { Principal } from '../auth/principal.ts';
 import type { Services } from '../services.ts';
 import { ValidationError } from './errors.ts';
 
@@ -7,6 +10,12 @@ export interface AppEnv {
   Variables: {
     services: Services;
     requestId: string;
+    /** Set by `authenticate()` on every request: what credentials were presented and whether they hold. */
+    authentication: Authentication;
+    /** The caller, when `authentication.state` is `valid`. Read it through `requireAuth(c)`. */
+    principal: Principal | undefined;
+    /** Set by the guard of `team` routes: the team of the path and the caller's effective role. */
+    teamAccess: TeamAccess;
   };
 }
 

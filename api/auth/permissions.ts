@@ -1,0 +1,129 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { RouteConfig } from '@hono/zod-openapi';
+import type { Team } from '../db/generated/client.ts';
+import type { App, AppEnv } from '../http/context.ts';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../http/errors.ts';
+import { roleAtLeast, type Principal, type Scope, type TeamRole } from './principal.ts';
+
+/**
+ * What a route requires. Every route declares one (see `authorized` and `declareRoute`); the guard built
+ * from it is the only enforcement, and the permission-matrix test reads the same declaration.
+ * - `public`: anyone.
+ * - `signed_in`: any active user whose credential carries `scope`.
+ * - `team`: a member of the team named by path parameter `param` (default `team`) with at least `role`.
+ * - `resource`: like `signed_in`; the handler loads the resource and calls `requireTeamRole` with its team.
+ * - `global_admin`: a global admin, with the `admin` scope and no team narrowing.
+ * `verified: true` also requires a verified email (403 `email_unverified`), e.g. to deploy.
+ */
+export type Permission =
+  | { access: 'public' }
+  | { access: 'signed_in'; scope: Scope; verified?: boolean }
+  | { access: 'team'; role: TeamRole; scope: Scope; param?: string; verified?: boolean }
+  | { access: 'resource'; role: TeamRole; scope: Scope; verified?: boolean }
+  | { access: 'global_admin' };
+
+/** A guard middleware, carrying the permission it enforces so tests can enumerate it from `app.routes`. */
+export type GuardMiddleware = MiddlewareHandler<AppEnv> & { permission: Permission };
+
+/** The team a `team` route resolved, and the caller's effective role in it. */
+export interface TeamAccess {
+  team: Team;
+  role: TeamRole;
+}
+
+/** True when the credential's scopes cover `needed`: `admin` covers all, `write` covers `read` and `mcp`. */
+export function hasScope(principal: Principal, needed: Scope): boolean {
+  const s = principal.scopes;
+  if (s.has(needed) || s.has('admin')) return true;
+  return s.has('write') && (needed === 'read' || needed === 'mcp');
+}
+
+/** The authenticated caller, or 401. With `scope`, 403 when the credential does not carry it. */
+export function requireAuth(c: Context<AppEnv>, options: { scope?: Scope; verified?: boolean } = {}): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw new UnauthorizedError();
+  if (options.scope && !hasScope(principal, options.scope)) {
+    throw new ForbiddenError(`This API key lacks the "${options.scope}" scope`, 'insufficient_scope');
+  }
+  if (options.verified && !principal.emailVerified) throw new ForbiddenError('Verify your email address first', 'email_unverified');
+  return principal;
+}
+
+/** A global admin acting with full scope (no team-narrowed key), or 401/403. */
+export function requireGlobalAdmin(c: Context<AppEnv>): Principal {
+  const principal = requireAuth(c, { scope: 'admin' });
+  if (principal.globalRole !== 'admin' || principal.teamId) throw new ForbiddenError('Global administrators only');
+  return principal;
+}
+
+/**
+ * The central team check: the team (by id or slug) when the caller's role in it is at least `minimum`.
+ * A team the caller cannot see (not a member, or outside a team-narrowed key) is 404, exactly like a
+ * missing one; a visible team with too low a role is 403. Global admins act as team `admin` everywhere.
+ */
+export async function requireTeamRole(c: Context<AppEnv>, teamIdOrSlug: string, minimum: TeamRole): Promise<TeamAccess> {
+  const principal = requireAuth(c);
+  const { db } = c.get('services');
+  const team = await db.team.findFirst({
+    where: { OR: [{ id: teamIdOrSlug }, { slug: teamIdOrSlug }] },
+    include: { memberships: { where: { userId: principal.userId } } },
+  });
+  if (!team || (principal.teamId && principal.teamId !== team.id)) throw new NotFoundError('Team');
+  const { memberships, ...bare } = team;
+  const role: TeamRole | undefined = memberships[0]?.role ?? (principal.globalRole === 'admin' ? 'admin' : undefined);
+  if (!role) throw new NotFoundError('Team');
+  if (!roleAtLeast(role, minimum)) throw new ForbiddenError(`Requires the team role "${minimum}" or higher`, 'insufficient_role');
+  return { team: bare, role };
+}
+
+/** The Prisma filter for "teams this caller may see": their memberships, narrowed to a key's team. */
+export function visibleTeamsWhere(principal: Principal): { memberships: { some: { userId: string } }; id?: string } {
+  return { memberships: { some: { userId: principal.userId } }, ...(principal.teamId ? { id: principal.teamId } : {}) };
+}
+
+/**
+ * Builds the guard middleware that enforces `permission`; `team` routes leave `c.get('teamAccess')` set.
+ * Routes outside OpenAPI declare themselves with it: `app.get(path, guard({...}), handler)`.
+ */
+export function guard(permission: Permission): GuardMiddleware {
+  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (permission.access !== 'public') {
+      if (c.get('authentication')?.state !== 'valid') throw new UnauthorizedError();
+      if (permission.access === 'global_admin') requireGlobalAdmin(c);
+      else requireAuth(c, { scope: permission.scope, verified: permission.verified });
+      if (permission.access === 'team') {
+        const teamParam = c.req.param(permission.param ?? 'team');
+        if (!teamParam) throw new NotFoundError('Team');
+        c.set('teamAccess', await requireTeamRole(c, teamParam, permission.role));
+      }
+    }
+    await next();
+  };
+  return Object.assign(middleware, { permission });
+}
+
+const SECURITY_ANY = [{ apiKey: [] }, { session: [] }];
+
+/**
+ * Attaches `permission` to an OpenAPI route: its guard runs before input validation, and the permission
+ * is published in the spec as `x-permission`. Use: `app.openapi(authorized(createRoute({...}), {...}), handler)`.
+ */
+export function authorized<R extends RouteConfig>(route: R, permission: Permission): R {
+  const existing = route.middleware ? (Array.isArray(route.middleware) ? route.middleware : [route.middleware]) : [];
+  return {
+    ...route,
+    middleware: [guard(permission), ...existing],
+    security: permission.access === 'public' ? [] : SECURITY_ANY,
+    'x-permission': permission,
+  };
+}
+
+/** The permission declared for one registered route, read back from its guard (undefined: none). */
+export function declaredPermission(app: App, method: string, path: string): Permission | undefined {
+  for (const route of app.routes) {
+    if (route.method === method && route.path === path && 'permission' in route.handler) {
+      return (route.handler as GuardMiddleware).permission;
+    }
+  }
+  return undefined;
+}
