@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { Deployment } from '../db/generated/client.ts';
+import type { LaunchPlan } from '../machines/driver.ts';
+import { SIZES, type Size } from './states.ts';
+
+/** How a deployment's launch spec is stored (`deployments.launch_spec`): never a secret value. */
+export const StoredLaunchSpecSchema = z.object({
+  args: z.array(z.string()),
+  env: z.record(z.string(), z.string()),
+  /** Secret environment variables: a credential by name, or an inline value kept as a deployment credential. */
+  secrets: z.record(z.string(), z.union([z.object({ credential: z.string() }), z.object({ inline: z.literal(true) })])),
+});
+
+export type StoredLaunchSpec = z.infer<typeof StoredLaunchSpecSchema>;
+
+/** The environment variable that carries the runner's bearer token into the machine. */
+export const RUNNER_TOKEN_ENV = 'HANGAR_RUNNER_TOKEN';
+
+/** The deterministic machine name of a deployment: a retried create finds the first attempt by it. */
+export function machineNameFor(deploymentId: string): string {
+  return `hangar-${deploymentId.replace(/_/g, '-')}`;
+}
+
+/** Builds the driver's launch plan from a stored deployment. */
+export function launchPlanFor(dep: Deployment, minSecretsVersion: number | undefined): LaunchPlan {
+  const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
+  const guest = SIZES[dep.size as Size] ?? SIZES['shared-cpu-1x'];
+  return {
+    deploymentId: dep.id,
+    teamId: dep.teamId,
+    generation: dep.generation,
+    machineName: machineNameFor(dep.id),
+    region: dep.region,
+    runtime: dep.runtime,
+    packageRef: dep.runtime === 'npm' ? `${dep.packageName}@${dep.packageVersion}` : `${dep.packageName}==${dep.packageVersion}`,
+    args: spec.args,
+    env: spec.env,
+    secretNames: [...Object.keys(spec.secrets), RUNNER_TOKEN_ENV].sort(),
+    guest: { ...guest },
+    minSecretsVersion,
+  };
+}

@@ -1,0 +1,59 @@
+import type { Logger } from '../platform/logger.ts';
+import { runReconcilerPass, type PassResult, type ReconcilerDeps } from './reconciler.ts';
+
+/**
+ * The reconciler loop inside every API instance: a pass, then a wait of `idleMs` (cut short by `nudge()`,
+ * e.g. when the API records new intent), until stopped. A pass that claimed a full batch runs again at once.
+ */
+export class ReconcilerLoop {
+  private wake: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  private readonly controller = new AbortController();
+  lastPass: PassResult | undefined;
+
+  constructor(
+    private readonly deps: ReconcilerDeps,
+    private readonly idleMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts the loop (idempotent). */
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Skips the current wait so new intent is acted on without delay. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  /** Stops after the pass in progress, if any. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    this.wake?.();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { signal } = this.controller;
+    while (!signal.aborted) {
+      try {
+        this.lastPass = await runReconcilerPass(this.deps);
+        if (this.lastPass.claimed > 0) {
+          this.logger.debug({ ...this.lastPass }, 'reconciler pass');
+        }
+        if (this.lastPass.claimed >= this.deps.settings.batchSize) continue;
+      } catch (error) {
+        this.logger.warn({ err: error }, 'reconciler pass failed');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.idleMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}
