@@ -11,6 +11,8 @@ export const RunnerArgsSchema = z.object({
   maxSessions: z.coerce.number().int().min(1).default(64),
   stopGraceMs: z.coerce.number().int().min(0).default(5000),
   childStderr: z.enum(['forward', 'drop']).default('forward'),
+  /** Stop cleanly when stdin ends: a local parent (the API) that dies takes its runners with it. */
+  stopOnStdinEnd: z.boolean().default(false),
   command: z.string().min(1),
   commandArgs: z.array(z.string()),
 });
@@ -18,7 +20,7 @@ export type RunnerArgs = z.infer<typeof RunnerArgsSchema>;
 
 export const RUNNER_USAGE = `usage: hangar-runner --port 8080 [--host 0.0.0.0] [--token-env HANGAR_RUNNER_TOKEN]
   [--json-response] [--max-body-bytes 1048576] [--health-timeout-ms 2000] [--max-sessions 64]
-  [--stop-grace-ms 5000] [--child-stderr forward|drop] -- <command> [args...]`;
+  [--stop-grace-ms 5000] [--child-stderr forward|drop] [--stop-on-stdin-end] -- <command> [args...]`;
 
 export class RunnerUsageError extends Error {
   override name = 'RunnerUsageError';
@@ -42,6 +44,7 @@ export function parseRunnerArgs(argv: string[]): RunnerArgs {
       'max-sessions': { type: 'string' },
       'stop-grace-ms': { type: 'string' },
       'child-stderr': { type: 'string' },
+      'stop-on-stdin-end': { type: 'boolean' },
     },
   });
   const [command = '', ...commandArgs] = argv.slice(split + 1);
@@ -55,6 +58,7 @@ export function parseRunnerArgs(argv: string[]): RunnerArgs {
     maxSessions: values['max-sessions'],
     stopGraceMs: values['stop-grace-ms'],
     childStderr: values['child-stderr'],
+    stopOnStdinEnd: values['stop-on-stdin-end'],
     command,
     commandArgs,
   });

@@ -37,6 +37,10 @@ async function main(): Promise<number> {
     return 1;
   }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void runner.stop(signal));
+  if (args.stopOnStdinEnd) {
+    process.stdin.on('close', () => void runner.stop('SIGTERM'));
+    process.stdin.resume();
+  }
   return runner.finished;
 }
 
