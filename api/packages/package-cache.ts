@@ -27,10 +27,16 @@ export function createPostgresCacheStore(db: Db): PackageCacheStore {
   };
 }
 
+/** A fixed lifetime, or one chosen per loaded body. */
+export type CacheTtl = number | ((body: Prisma.InputJsonValue) => number);
+
 /** Reads through the cache store and collapses concurrent identical loads in this process into one. */
 export interface CachedLoader {
-  /** Returns the cached body for `key`, or runs `load` once (however many callers wait) and stores its result for `ttlMs`. */
-  load(key: string, ttlMs: number, load: () => Promise<Prisma.InputJsonValue>): Promise<unknown>;
+  /**
+   * Returns the cached body for `key`, or runs `load` once (however many callers wait) and stores its
+   * result for `ttlMs` (a function of the body, so "not found" answers can live shorter).
+   */
+  load(key: string, ttlMs: CacheTtl, load: () => Promise<Prisma.InputJsonValue>): Promise<unknown>;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface CachedLoader {
 export function createCachedLoader(deps: { store: PackageCacheStore; clock: Clock; logger: Logger }): CachedLoader {
   const inFlight = new Map<string, Promise<unknown>>();
 
-  async function readThrough(key: string, ttlMs: number, load: () => Promise<Prisma.InputJsonValue>): Promise<unknown> {
+  async function readThrough(key: string, ttlMs: CacheTtl, load: () => Promise<Prisma.InputJsonValue>): Promise<unknown> {
     try {
       const hit = await deps.store.read(key, deps.clock.now());
       if (hit !== undefined) return hit;
@@ -50,7 +56,8 @@ export function createCachedLoader(deps: { store: PackageCacheStore; clock: Cloc
     const body = await load();
     const fetchedAt = deps.clock.now();
     try {
-      await deps.store.write(key, body, fetchedAt, new Date(fetchedAt.getTime() + ttlMs));
+      const lifetime = typeof ttlMs === 'number' ? ttlMs : ttlMs(body);
+      await deps.store.write(key, body, fetchedAt, new Date(fetchedAt.getTime() + lifetime));
     } catch (error) {
       deps.logger.warn({ err: error, key }, 'package cache write failed');
     }

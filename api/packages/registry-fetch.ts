@@ -8,6 +8,10 @@ export interface RegistryCallOptions {
   retry: Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxDelayMs'> & Partial<Pick<RetryOptions, 'random' | 'sleep'>>;
 }
 
+/** Registry answers live this long in `package_cache`; "not found" answers at most NOT_FOUND_TTL_MS. */
+export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
+export const NOT_FOUND_TTL_MS = 30_000;
+
 export const DEFAULT_REGISTRY_CALL: RegistryCallOptions = {
   timeoutMs: 10_000,
   retry: { attempts: 3, baseDelayMs: 250, maxDelayMs: 2_000 },
@@ -22,7 +26,7 @@ export function classifyStatus(status: number): RegistryHttpError {
 /** A network-level failure (no HTTP answer): always retryable, with a short reason and no raw message. */
 export function classifyNetworkError(error: unknown, timeoutMs: number): RegistryHttpError {
   const e = error as { name?: string; code?: string; type?: string };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.type === 'request-timeout' || e.code === 'ETIMEDOUT' || e.code === 'FETCH_ERROR' && e.type === 'request-timeout') {
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.type === 'request-timeout' || e.code === 'ETIMEDOUT') {
     return new RegistryHttpError(undefined, true, `no answer within ${timeoutMs / 1000} s`);
   }
   const code = typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code) ? e.code : 'network error';
