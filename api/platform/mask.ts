@@ -58,20 +58,17 @@ export function maskDeep(input: unknown, known: ReadonlySet<string> = new Set(),
 export const MIN_KNOWN_SECRET_LENGTH = 4;
 
 /**
- * Masks every occurrence of a known secret in `text`, also in its URL-encoded form (a password inside a
- * query string or a connection URL). Longer secrets go first, so one that contains another is masked whole.
+ * Masks every occurrence of a known secret in `text`. Longer secrets go first, so one that contains another
+ * is masked whole.
  */
 export function maskKnown(text: string, known: ReadonlySet<string>): string {
-  const found: [string, string][] = [];
+  const found: string[] = [];
   for (const secret of known) {
-    if (secret.length < MIN_KNOWN_SECRET_LENGTH) continue;
-    if (text.includes(secret)) found.push([secret, maskSecret(secret)]);
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret && text.includes(encoded)) found.push([encoded, maskSecret(secret)]);
+    if (secret.length >= MIN_KNOWN_SECRET_LENGTH && text.includes(secret)) found.push(secret);
   }
   if (found.length === 0) return text;
   let out = text;
-  for (const [needle, masked] of found.sort((a, b) => b[0].length - a[0].length)) out = out.split(needle).join(masked);
+  for (const secret of found.sort((a, b) => b.length - a.length)) out = out.split(secret).join(maskSecret(secret));
   return out;
 }
 
@@ -86,11 +83,16 @@ export class SecretRegistry extends Set<string> {
     if (!Number.isInteger(maxSize) || maxSize < 1) throw new RangeError('SecretRegistry maxSize must be a positive integer');
   }
 
-  /** Registers `value` (ignored when too short to mask); re-adding a value makes it the most recent. */
+  /**
+   * Registers `value` and its URL-encoded form (how it appears in a query string or connection URL);
+   * ignored when too short to mask. Re-adding a value makes it the most recent.
+   */
   override add(value: string): this {
     if (typeof value !== 'string' || value.length < MIN_KNOWN_SECRET_LENGTH) return this;
-    super.delete(value);
-    super.add(value);
+    for (const form of new Set([value, encodeURIComponent(value)])) {
+      super.delete(form);
+      super.add(form);
+    }
     while (this.size > this.maxSize) {
       const oldest = this.values().next();
       if (oldest.done) break;
