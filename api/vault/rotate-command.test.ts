@@ -62,11 +62,11 @@ describe('runVaultRotate', () => {
   it('npm run vault:rotate exits 0 when done and prints the counts', async () => {
     await seedOld(['s_a', 's_b']);
     const run = promisify(execFile);
-    const { stdout } = await run('npx', ['tsx', 'scripts/vault-rotate.ts', '--batch-size', '1'], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/vault-rotate.ts', '--batch-size', '1'], {
       env: { ...process.env, ...envFor([NEW, OLD]) },
     });
     expect(stdout).toContain('credentials      scanned 2, rotated 2, failed 0, remaining 0');
-    const failed = await run('npx', ['tsx', 'scripts/vault-rotate.ts'], { env: { ...process.env, ...envFor(['nope']) } }).catch(
+    const failed = await run(process.execPath, ['--import', 'tsx', 'scripts/vault-rotate.ts'], { env: { ...process.env, ...envFor(['nope']) } }).catch(
       (error: { code: number; stderr: string }) => error,
     );
     expect(failed).toMatchObject({ code: 2 });
