@@ -1,0 +1,124 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { auditActor } from '../audit/audit-context.ts';
+import { authorized, requireAuth } from '../auth/permissions.ts';
+import { errorResponses, jsonBody, jsonContent, PageQuerySchema, UserSchema, userView } from '../auth/schemas.ts';
+import { endOtherSessions } from '../auth/sessions.ts';
+import type { App } from '../http/context.ts';
+import { ConflictError, NotFoundError } from '../http/errors.ts';
+import { deleteUser } from '../users/privacy.ts';
+import { readSettings, SettingsSchema, writeSettings } from './settings.ts';
+
+const UserParams = z.object({ id: z.string().max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'usr_0123456789abcdef' }) });
+const MailSchema = z.object({ id: z.string(), to: z.string(), subject: z.string(), body: z.string(), createdAt: z.string() }).openapi('OutboxMessage');
+const ADMIN = { access: 'global_admin' } as const;
+
+const listUsers = authorized(
+  createRoute({
+    method: 'get', path: '/v1/admin/users', tags: ['admin'], summary: 'All users',
+    request: { query: PageQuerySchema },
+    responses: { 200: jsonContent(z.object({ data: z.array(UserSchema), nextCursor: z.string().nullable() }), 'A page of users'), ...errorResponses(400, 401, 403) },
+  }),
+  ADMIN,
+);
+const disable = authorized(
+  createRoute({
+    method: 'post', path: '/v1/admin/users/{id}/disable', tags: ['admin'], summary: 'Disable a user: their sessions and keys stop working at once',
+    request: { params: UserParams },
+    responses: { 200: jsonContent(UserSchema, 'Disabled'), ...errorResponses(401, 403, 404, 409) },
+  }),
+  ADMIN,
+);
+const enable = authorized(
+  createRoute({
+    method: 'post', path: '/v1/admin/users/{id}/enable', tags: ['admin'], summary: 'Re-enable a disabled user',
+    request: { params: UserParams },
+    responses: { 200: jsonContent(UserSchema, 'Enabled'), ...errorResponses(401, 403, 404) },
+  }),
+  ADMIN,
+);
+const removeUser = authorized(
+  createRoute({
+    method: 'delete', path: '/v1/admin/users/{id}', tags: ['admin'], summary: 'Delete a user (same rules as DELETE /v1/me)',
+    request: { params: UserParams },
+    responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404, 409) },
+  }),
+  ADMIN,
+);
+const getSettings = authorized(
+  createRoute({ method: 'get', path: '/v1/admin/settings', tags: ['admin'], summary: 'Operator settings', responses: { 200: jsonContent(SettingsSchema, 'Settings'), ...errorResponses(401, 403) } }),
+  ADMIN,
+);
+const putSettings = authorized(
+  createRoute({
+    method: 'put', path: '/v1/admin/settings', tags: ['admin'], summary: 'Change operator settings',
+    request: { body: jsonBody(SettingsSchema.partial()) },
+    responses: { 200: jsonContent(SettingsSchema, 'Settings'), ...errorResponses(400, 401, 403) },
+  }),
+  ADMIN,
+);
+const outbox = authorized(
+  createRoute({
+    method: 'get', path: '/v1/admin/outbox', tags: ['admin'], summary: 'Mail held in the local outbox, newest first',
+    request: { query: PageQuerySchema },
+    responses: { 200: jsonContent(z.object({ data: z.array(MailSchema), nextCursor: z.string().nullable() }), 'A page of mail'), ...errorResponses(400, 401, 403) },
+  }),
+  ADMIN,
+);
+
+/** Global-admin routes: users, settings, outbox. */
+export function registerAdminRoutes(app: App): void {
+  app.openapi(listUsers, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const rows = await c.get('services').db.user.findMany({ where: cursor ? { id: { gt: cursor } } : {}, orderBy: { id: 'asc' }, take: limit + 1 });
+    const page = rows.slice(0, limit);
+    return c.json({ data: page.map(userView), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null }, 200);
+  });
+  app.openapi(disable, async (c) => {
+    const principal = requireAuth(c);
+    const services = c.get('services');
+    const { id } = c.req.valid('param');
+    if (id === principal.userId) throw new ConflictError('You cannot disable yourself', 'cannot_disable_self');
+    const found = await services.db.user.findUnique({ where: { id } });
+    if (!found) throw new NotFoundError('User');
+    const user = await services.db.user.update({ where: { id }, data: { disabledAt: found.disabledAt ?? services.clock.now() } });
+    await endOtherSessions(services, id);
+    await services.audit.record({ ...auditActor(c), action: 'admin.user.disable', resourceType: 'user', resourceId: id });
+    return c.json(userView(user), 200);
+  });
+  app.openapi(enable, async (c) => {
+    const services = c.get('services');
+    const { id } = c.req.valid('param');
+    if (!(await services.db.user.findUnique({ where: { id } }))) throw new NotFoundError('User');
+    const user = await services.db.user.update({ where: { id }, data: { disabledAt: null } });
+    await services.audit.record({ ...auditActor(c), action: 'admin.user.enable', resourceType: 'user', resourceId: id });
+    return c.json(userView(user), 200);
+  });
+  app.openapi(removeUser, async (c) => {
+    const principal = requireAuth(c);
+    const services = c.get('services');
+    const { id } = c.req.valid('param');
+    if (id === principal.userId) throw new ConflictError('Use DELETE /v1/me to delete your own account', 'cannot_delete_self');
+    if (!(await services.db.user.findUnique({ where: { id } }))) throw new NotFoundError('User');
+    const { deletedTeamIds } = await deleteUser(services, id);
+    await services.audit.record({ ...auditActor(c), action: 'admin.user.delete', resourceType: 'user', resourceId: id, data: { deletedTeamIds } });
+    return c.body(null, 204);
+  });
+  app.openapi(getSettings, async (c) => c.json(await readSettings(c.get('services').db), 200));
+  app.openapi(putSettings, async (c) => {
+    const services = c.get('services');
+    const patch = c.req.valid('json');
+    const settings = await writeSettings(services.db, patch, services.clock.now());
+    await services.audit.record({ ...auditActor(c), action: 'admin.settings.update', resourceType: 'settings', data: patch });
+    return c.json(settings, 200);
+  });
+  app.openapi(outbox, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const rows = await c.get('services').db.mailMessage.findMany({
+      where: cursor ? { id: { lt: cursor } } : {},
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    return c.json({ data: page.map((m) => ({ id: m.id, to: m.to, subject: m.subject, body: m.body, createdAt: m.createdAt.toISOString() })), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null }, 200);
+  });
+}

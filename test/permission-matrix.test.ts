@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { declaredPermission, type Permission } from '../api/auth/permissions.ts';
+import { roleAtLeast, type TeamRole } from '../api/auth/principal.ts';
+import { createTeamFixture, type TeamFixture } from './accounts.ts';
+import { createTestHangar, type TestHangar } from './hangar.ts';
+
+/**
+ * Every route registered on the app x every kind of caller. A route without a declared permission fails
+ * the first test, so a new route cannot ship without its entry (declare it with `authorized(...)` for
+ * OpenAPI routes or `guard(...)` for plain ones).
+ */
+
+type Caller = 'anonymous' | 'viewer' | 'member' | 'admin' | 'owner' | 'otherTeamOwner' | 'disabled' | 'globalAdmin' | 'narrowKey';
+const CALLERS: Caller[] = ['anonymous', 'disabled', 'narrowKey', 'otherTeamOwner', 'viewer', 'member', 'admin', 'owner', 'globalAdmin'];
+type Expectation = { kind: 'allowed' } | { kind: 'denied'; status: 401 | 403 | 404 };
+
+let hangar: TestHangar;
+let fx: TeamFixture;
+
+beforeAll(async () => {
+  hangar = await createTestHangar();
+  fx = await createTeamFixture(hangar);
+});
+afterAll(async () => {
+  await hangar.dispose();
+});
+
+function headersFor(caller: Caller): Record<string, string> {
+  const key = {
+    anonymous: undefined,
+    viewer: fx.viewer.apiKey,
+    member: fx.member.apiKey,
+    admin: fx.admin.apiKey,
+    owner: fx.owner.apiKey,
+    otherTeamOwner: fx.outsider.apiKey,
+    disabled: fx.disabled.apiKey,
+    globalAdmin: fx.globalAdmin.apiKey,
+    narrowKey: fx.narrowKey,
+  }[caller];
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+const TEAM_ROLE_OF: Partial<Record<Caller, TeamRole>> = { viewer: 'viewer', member: 'member', admin: 'admin', owner: 'owner', globalAdmin: 'admin' };
+
+/** What `caller` must get from a route declaring `permission`, derived from the rules in permissions.ts. */
+function expected(permission: Permission, caller: Caller): Expectation {
+  if (permission.access === 'public') return { kind: 'allowed' };
+  if (caller === 'anonymous' || caller === 'disabled') return { kind: 'denied', status: 401 };
+  if (permission.access === 'global_admin') return caller === 'globalAdmin' ? { kind: 'allowed' } : { kind: 'denied', status: 403 };
+  if (caller === 'narrowKey' && permission.scope !== 'mcp') return { kind: 'denied', status: 403 };
+  if (permission.access !== 'team') return { kind: 'allowed' };
+  const role = caller === 'narrowKey' ? 'owner' : TEAM_ROLE_OF[caller];
+  if (!role) return { kind: 'denied', status: 404 };
+  return roleAtLeast(role, permission.role) ? { kind: 'allowed' } : { kind: 'denied', status: 403 };
+}
+
+function routeList(): Array<{ method: string; path: string }> {
+  const seen = new Set<string>();
+  const out: Array<{ method: string; path: string }> = [];
+  for (const r of hangar.app.routes) {
+    if (r.method === 'ALL' || seen.has(`${r.method} ${r.path}`)) continue;
+    seen.add(`${r.method} ${r.path}`);
+    out.push({ method: r.method, path: r.path });
+  }
+  return out;
+}
+
+function hasJsonBody(method: string, path: string): boolean {
+  const spec = (hangar.app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '0' } }).paths ?? {}) as Record<string, Record<string, { requestBody?: unknown }>>;
+  return Boolean(spec[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()]?.requestBody);
+}
+
+describe('permission matrix', () => {
+  it('every registered route declares a permission', () => {
+    const missing = routeList().filter((r) => !declaredPermission(hangar.app, r.method, r.path)).map((r) => `${r.method} ${r.path}`);
+    expect(missing).toEqual([]);
+    expect(routeList().length).toBeGreaterThan(40);
+  });
+
+  it('every route x caller answers as its declaration says', async () => {
+    const routes = routeList();
+    // Calls that could succeed without a body run last: DELETE /v1/me really deletes the caller.
+    const order = (r: { method: string; path: string }) => (r.method !== 'GET' && !hasJsonBody(r.method, r.path) ? 1 : 0);
+    routes.sort((a, b) => order(a) - order(b) || (a.path === '/v1/me' ? 1 : 0) - (b.path === '/v1/me' ? 1 : 0));
+    const failures: string[] = [];
+    let checked = 0;
+    for (const route of routes) {
+      const permission = declaredPermission(hangar.app, route.method, route.path);
+      if (!permission) continue;
+      const url = route.path.replace(':team', fx.team.id).replace(/:(\w+)/g, 'zz_missing_$1');
+      const withBody = route.method !== 'GET' && hasJsonBody(route.method, route.path);
+      for (const caller of CALLERS) {
+        if (permission.access === 'public' && caller !== 'anonymous') continue;
+        const want = expected(permission, caller);
+        const res = await hangar.request(url, {
+          method: route.method,
+          headers: { ...headersFor(caller), ...(withBody ? { 'content-type': 'application/json' } : {}) },
+          // An array never matches a body schema: an allowed caller gets 400 from validation, after the guard.
+          body: withBody ? '[]' : undefined,
+        });
+        const text = await res.text();
+        const missingTeam = res.status === 404 && text.includes('"message":"Team not found"');
+        checked += 1;
+        const label = `${route.method} ${route.path} as ${caller}: got ${res.status} ${text.slice(0, 120)}`;
+        if (want.kind === 'denied') {
+          if (res.status !== want.status) failures.push(`${label}; want ${want.status}`);
+          if (want.status === 404 && !missingTeam) failures.push(`${label}; want the missing-team body`);
+        } else if (res.status === 401 || res.status === 403 || missingTeam || (withBody && res.status !== 400)) {
+          failures.push(`${label}; want allowed${withBody ? ' (400 from validation)' : ''}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThan(200);
+  });
+});
