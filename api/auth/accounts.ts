@@ -1,7 +1,7 @@
 import { readSettings } from '../admin/settings.ts';
 import type { User } from '../db/generated/client.ts';
 import { AppError, ConflictError, ForbiddenError, RateLimitedError, UnauthorizedError, ValidationError } from '../http/errors.ts';
-import { newId } from '../platform/ids.ts';
+import { hashToken, newId } from '../platform/ids.ts';
 import type { RateRule } from '../ratelimit/limiter.ts';
 import type { Services } from '../services.ts';
 import { createTeam } from '../teams/team-service.ts';
@@ -150,10 +150,12 @@ export async function requestPasswordReset(services: Services, email: string, me
 
 /** Sets a new password from a reset token (30 minutes, single use) and ends every session of the user. */
 export async function confirmPasswordReset(services: Services, input: { token: string; password: string }, meta: RequestMeta): Promise<void> {
+  // The policy is checked before the token is spent, so a refused password does not burn the link.
+  const pending = await services.db.userToken.findUnique({ where: { tokenHash: hashToken(input.token) }, include: { user: { select: { email: true } } } });
+  if (pending) assertPasswordPolicy(input.password, pending.user.email);
   const userId = await consumeUserToken(services, input.token, 'password_reset');
   if (!userId) throw new InvalidTokenError();
   const user = await services.db.user.findUniqueOrThrow({ where: { id: userId } });
-  assertPasswordPolicy(input.password, user.email);
   await services.db.user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(input.password) } });
   await endOtherSessions(services, userId);
   await services.rateLimiter.reset(`login:acct:${user.email}`);
