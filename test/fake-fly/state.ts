@@ -206,7 +206,7 @@ export class FakeWorld {
       this.setState(machine, 'starting');
       this.later(machine, () => this.boot(app, machine, 'restart', 'flyd'));
     } else {
-      this.setState(machine, exit.final ?? 'stopped', 'exit', 'flyd');
+      this.setState(machine, exit.final ?? 'stopped');
     }
   }
 
