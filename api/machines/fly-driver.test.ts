@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlyHarness, eventually, samplePlan, TEST_IMAGE, type FlyHarness } from '../../test/fake-fly/harness.ts';
 import { DriverError, type TenantHome } from './driver.ts';
-import { FlyMachineDriver, tenantAppName, toMachineStatus } from './fly-driver.ts';
+import { loadConfig } from '../config/config.ts';
+import { createFlyMachineDriver, FlyMachineDriver, tenantAppName, toMachineStatus } from './fly-driver.ts';
 import { deploymentSecretName } from './machine-config.ts';
 
 const TEAM = 'team_fedcba9876543210';
@@ -158,5 +159,14 @@ describe('machines', () => {
   it('maps unknown states and checks conservatively', () => {
     const status = toMachineStatus({ id: 'm', state: 'exploded', checks: [{ name: 'c', status: 'weird' }], config: { metadata: { hangar_generation: 'x' } } });
     expect([status.state, status.checks[0]!.status, status.generation, status.endpoint]).toEqual(['failed', 'critical', undefined, undefined]);
+  });
+});
+
+describe('createFlyMachineDriver', () => {
+  it('builds a working driver from config', async () => {
+    const config = loadConfig({ FLY_API_TOKEN: 'fo1_test-token-0123456789', FLY_ORG: fly.fake.orgSlug, FLY_API_BASE_URL: fly.fake.url, HANGAR_RUNNER_IMAGE: TEST_IMAGE });
+    const fromConfig = createFlyMachineDriver(config.fly, { logger: fly.logger, hangarVersion: '0.1.0' });
+    expect(await fromConfig.ensureTenant(TEAM)).toEqual({ appName: APP, network: `${APP}-net` });
+    expect(() => createFlyMachineDriver({ ...config.fly, token: undefined }, { logger: fly.logger, hangarVersion: '0.1.0' })).toThrow(/FLY_API_TOKEN/);
   });
 });
