@@ -67,26 +67,35 @@ function checkEnv(name: string, value: string): LaunchIssue[] {
   return control ? [control] : [];
 }
 
-function checkHeader(name: string, value: string): LaunchIssue[] {
-  const path = `headers.${preview(name)}`;
-  if (name.length > LIMITS.headerNameLength || !/^[A-Za-z0-9-]+$/.test(name)) {
-    return [{ path, rule: 'header_name_format', message: `name must match ^[A-Za-z0-9-]+$ (at most ${LIMITS.headerNameLength})` }];
-  }
-  const lower = name.toLowerCase();
-  if (BLOCKED_HEADERS.has(lower) || BLOCKED_HEADER_PREFIXES.some((p) => lower.startsWith(p))) {
-    return [{ path, rule: 'header_blocked', message: `${name} is hop-by-hop, spoofs the client, or is managed by Hangar` }];
-  }
-  if (bytes(value) > LIMITS.headerValueBytes) return [{ path, rule: 'header_value_length', message: `value larger than ${LIMITS.headerValueBytes} bytes` }];
-  const control = controlCharIssue(path, value);
-  return control ? [control] : [];
+interface PairRules {
+  field: 'headers' | 'queryParams';
+  prefix: 'header' | 'query';
+  name: RegExp;
+  nameLength: number;
+  valueBytes: number;
+  blocked?: (lowerName: string) => boolean;
 }
 
-function checkQuery(name: string, value: string): LaunchIssue[] {
-  const path = `queryParams.${preview(name)}`;
-  if (name.length > LIMITS.queryNameLength || !/^[A-Za-z0-9_-]+$/.test(name)) {
-    return [{ path, rule: 'query_name_format', message: `name must match ^[A-Za-z0-9_-]+$ (at most ${LIMITS.queryNameLength})` }];
+const HEADER_RULES: PairRules = {
+  field: 'headers',
+  prefix: 'header',
+  name: /^[A-Za-z0-9-]+$/,
+  nameLength: LIMITS.headerNameLength,
+  valueBytes: LIMITS.headerValueBytes,
+  blocked: (lower) => BLOCKED_HEADERS.has(lower) || BLOCKED_HEADER_PREFIXES.some((p) => lower.startsWith(p)),
+};
+const QUERY_RULES: PairRules = { field: 'queryParams', prefix: 'query', name: /^[A-Za-z0-9_-]+$/, nameLength: LIMITS.queryNameLength, valueBytes: LIMITS.queryValueBytes };
+
+/** Checks one header or query parameter: name pattern and length, blocked names, value size, control characters. */
+function checkPair(rules: PairRules, name: string, value: string): LaunchIssue[] {
+  const path = `${rules.field}.${preview(name)}`;
+  if (name.length > rules.nameLength || !rules.name.test(name)) {
+    return [{ path, rule: `${rules.prefix}_name_format`, message: `name must match ${rules.name.source} (at most ${rules.nameLength})` }];
   }
-  if (bytes(value) > LIMITS.queryValueBytes) return [{ path, rule: 'query_value_length', message: `value larger than ${LIMITS.queryValueBytes} bytes` }];
+  if (rules.blocked?.(name.toLowerCase())) {
+    return [{ path, rule: `${rules.prefix}_blocked`, message: `${name} is hop-by-hop, spoofs the client, or is managed by Hangar` }];
+  }
+  if (bytes(value) > rules.valueBytes) return [{ path, rule: `${rules.prefix}_value_length`, message: `value larger than ${rules.valueBytes} bytes` }];
   const control = controlCharIssue(path, value);
   return control ? [control] : [];
 }
@@ -143,10 +152,10 @@ export async function validateLaunchSpec(input: unknown, options: LaunchSpecOpti
   }
   const headers = Object.entries(spec.headers);
   issues.push(...countIssue('headers', headers.length, LIMITS.headers));
-  for (const [name, value] of headers.slice(0, LIMITS.headers)) issues.push(...checkHeader(name, value));
+  for (const [name, value] of headers.slice(0, LIMITS.headers)) issues.push(...checkPair(HEADER_RULES, name, value));
   const query = Object.entries(spec.queryParams);
   issues.push(...countIssue('queryParams', query.length, LIMITS.query));
-  for (const [name, value] of query.slice(0, LIMITS.query)) issues.push(...checkQuery(name, value));
+  for (const [name, value] of query.slice(0, LIMITS.query)) issues.push(...checkPair(QUERY_RULES, name, value));
   if (spec.url !== undefined) {
     const control = controlCharIssue('url', spec.url);
     if (control) issues.push(control);
