@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { declaredPermission, type Permission } from '../api/auth/permissions.ts';
+import { declaredPermission, guard, type Permission } from '../api/auth/permissions.ts';
+import { createRouter } from '../api/http/context.ts';
 import { roleAtLeast, type TeamRole } from '../api/auth/principal.ts';
 import { createTeamFixture, type TeamFixture } from './accounts.ts';
 import { createTestHangar, type TestHangar } from './hangar.ts';
@@ -75,6 +76,14 @@ describe('permission matrix', () => {
     const missing = routeList().filter((r) => !declaredPermission(hangar.app, r.method, r.path)).map((r) => `${r.method} ${r.path}`);
     expect(missing).toEqual([]);
     expect(routeList().length).toBeGreaterThan(40);
+  });
+
+  it('finds a declaration only where a guard was registered', () => {
+    const probe = createRouter();
+    probe.get('/undeclared', (c) => c.text('x'));
+    probe.get('/declared', guard({ access: 'signed_in', scope: 'read' }), (c) => c.text('x'));
+    expect(declaredPermission(probe, 'GET', '/undeclared')).toBeUndefined();
+    expect(declaredPermission(probe, 'GET', '/declared')).toEqual({ access: 'signed_in', scope: 'read' });
   });
 
   it('every route x caller answers as its declaration says', async () => {
