@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../http/errors.ts';
+import { launchCommand } from '../packages/admission.ts';
 import { createTestResolver } from './test-resolver.ts';
 import { assertLaunchSpec, LaunchSpecError, validateLaunchSpec, type PinnedPackage } from './validate-launch-spec.ts';
 
@@ -177,5 +178,17 @@ describe('validateLaunchSpec: every rule, passing and failing', () => {
     expect(error).toBeInstanceOf(PolicyError);
     expect(error).toMatchObject({ status: 422, code: 'launch_spec_rejected', details: { issues: [{ path: 'url', rule: 'url_scheme' }] } });
     expect(await assertLaunchSpec(npx(), { resolveHost: createTestResolver(), pinned: NPM })).toEqual({ ...npx(), env: {}, headers: {}, queryParams: {} });
+  });
+});
+
+describe('admission commands pass launch-spec validation, and never cross runtimes', () => {
+  it('accepts the npx and uvx commands admission builds for their own runtime only', async () => {
+    const resolveHost = createTestResolver();
+    const [npmCommand, ...npmArgs] = launchCommand('npm', NPM.name, NPM.version);
+    const [uvxCommand, ...uvxArgs] = launchCommand('pypi', PYPI.name, PYPI.version);
+    expect(await validateLaunchSpec({ command: npmCommand, args: npmArgs }, { resolveHost, pinned: NPM })).toMatchObject({ ok: true });
+    expect(await validateLaunchSpec({ command: uvxCommand, args: uvxArgs }, { resolveHost, pinned: PYPI })).toMatchObject({ ok: true });
+    const crossed = await validateLaunchSpec({ command: npmCommand, args: npmArgs }, { resolveHost, pinned: PYPI });
+    expect(crossed.ok ? [] : crossed.issues.map((i) => i.rule)).toContain('runtime_mismatch');
   });
 });

@@ -37,6 +37,16 @@ describe('package cache in PostgreSQL', () => {
     expect(loads).toBe(2);
   });
 
+  it('deletes only expired rows', async () => {
+    const store = createPostgresCacheStore(db);
+    const at = new Date(Date.UTC(2030, 0, 1));
+    await store.write('purge:old', { a: 1 }, at, new Date(at.getTime() + 1_000));
+    await store.write('purge:new', { a: 2 }, at, new Date(at.getTime() + 60_000));
+    expect(await store.deleteExpired(new Date(at.getTime() + 1_000))).toBeGreaterThanOrEqual(1);
+    expect(await db.packageCache.findUnique({ where: { key: 'purge:old' } })).toBeNull();
+    expect(await db.packageCache.findUnique({ where: { key: 'purge:new' } })).not.toBeNull();
+  });
+
   it('is shared between loaders (instances) on the same database', async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 1));
     const first = createCachedLoader({ store: createPostgresCacheStore(db), clock, logger });
@@ -70,6 +80,7 @@ describe('package cache in PostgreSQL', () => {
     const broken: PackageCacheStore = {
       read: async () => Promise.reject(new Error('db down')),
       write: async () => Promise.reject(new Error('db down')),
+      deleteExpired: async () => 0,
     };
     const loader = createCachedLoader({ store: broken, clock: new ManualClock(), logger });
     expect(await loader.load('npm:x', 1_000, async () => ({ fresh: true }))).toEqual({ fresh: true });

@@ -8,6 +8,8 @@ export interface PackageCacheStore {
   /** The body stored under `key` if it has not expired at `now`, else undefined. */
   read(key: string, now: Date): Promise<unknown>;
   write(key: string, body: Prisma.InputJsonValue, fetchedAt: Date, expiresAt: Date): Promise<void>;
+  /** Deletes rows expired before `now`; returns how many (for a periodic clean-up). */
+  deleteExpired(now: Date): Promise<number>;
 }
 
 /** The `package_cache` table as a cache store: one row per key, replaced on refresh, expired rows ignored. */
@@ -23,6 +25,9 @@ export function createPostgresCacheStore(db: Db): PackageCacheStore {
         create: { key, body, fetchedAt, expiresAt },
         update: { body, fetchedAt, expiresAt },
       });
+    },
+    async deleteExpired(now) {
+      return (await db.packageCache.deleteMany({ where: { expiresAt: { lte: now } } })).count;
     },
   };
 }
