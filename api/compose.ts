@@ -13,6 +13,20 @@ import type { App } from './http/context.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import type { Services } from './services.ts';
+import { DEFAULT_RECONCILER_SETTINGS, type ReconcilerSettings } from './deployments/decide.ts';
+import { createLaunchChecker } from './deployments/launch-check.ts';
+import { createLaunchSecrets } from './deployments/launch-secrets.ts';
+import type { HostResolver } from './launch-spec/validate-launch-spec.ts';
+import { ReconcilerLoop } from './deployments/reconciler-loop.ts';
+import type { MachineDriver } from './machines/driver.ts';
+import { createFlyMachineDriver } from './machines/fly-driver.ts';
+import { LocalMachineDriver } from './machines/local-driver.ts';
+import { createAdmission } from './packages/admission.ts';
+import { SecretRegistry } from './platform/mask.ts';
+import { loadKeyRing } from './vault/keyring.ts';
+import { Vault } from './vault/vault.ts';
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 
 /** A composed Hangar: its services, its HTTP app, and how to release everything it holds. */
 export interface Hangar {
@@ -27,15 +41,28 @@ export interface ComposeOptions {
   logger?: Logger;
   /** Use this pool instead of connecting from `config.database` (tests hand in a per-file database). */
   pool?: pg.Pool;
+  /** Plaintexts the logger masks; tests pass their own to plant canaries. */
+  secrets?: SecretRegistry;
+  /** The machine driver (tests pass a Fly driver on the fake, or a local driver with a fixture server). */
+  driver?: MachineDriver;
+  /** DNS for the launch-spec URL rules (tests pass a table). */
+  resolveHost?: HostResolver;
+  /** Reconciler knobs beyond what config sets (tests shorten intervals). */
+  reconciler?: Partial<ReconcilerSettings>;
 }
+
+const HANGAR_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * The composition root: connects (or starts) the database, applies migrations, builds every service once,
  * and hands them to the app. Everything else receives its dependencies from here.
  */
 export async function composeHangar(config: Config, options: ComposeOptions = {}): Promise<Hangar> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel, destination: options.logDestination });
+  const secrets = options.secrets ?? new SecretRegistry();
+  const logger = options.logger ?? createLogger({ level: config.logLevel, destination: options.logDestination, knownSecrets: secrets });
   const clock = options.clock ?? systemClock;
+  // Keys first: with an external database and no FERNET_KEYS, stop before touching anything.
+  const vault = new Vault(await loadKeyRing({ fernetKeys: config.fernetKeys, databaseKind: config.database.kind, dataDir: config.dataDir, logger }), { secrets, clock });
   let embedded: EmbeddedDatabase | undefined;
   let pool = options.pool;
   const ownsPool = !pool;
@@ -62,6 +89,36 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
   }
 
   const db = createPrisma(pool);
+  const driver: MachineDriver =
+    options.driver ??
+    (config.fly.driver === 'fly'
+      ? createFlyMachineDriver(config.fly, { logger, hangarVersion: HANGAR_VERSION })
+      : new LocalMachineDriver({ dataDir: config.dataDir, logger }));
+  const launchChecker = createLaunchChecker(options.resolveHost);
+  const settings: ReconcilerSettings = {
+    ...DEFAULT_RECONCILER_SETTINGS,
+    intervalMs: config.reconciler.intervalMs,
+    healthFailureThreshold: config.reconciler.healthFailureThreshold,
+    startGraceMs: config.reconciler.startGraceMs,
+    crashLoopMaxRestarts: config.reconciler.crashLoopMaxRestarts,
+    crashLoopWindowMs: config.reconciler.crashLoopWindowMs,
+    ...options.reconciler,
+  };
+  const reconciler = new ReconcilerLoop(
+    {
+      db,
+      pool,
+      clock,
+      logger,
+      driver,
+      secrets: createLaunchSecrets({ db, vault, clock }),
+      launch: launchChecker,
+      settings,
+      holder: config.instanceId ?? `${hostname()}:${process.pid}`,
+    },
+    settings.intervalMs,
+    logger,
+  );
   const services: Services = {
     config,
     db,
@@ -72,6 +129,20 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     mailer: createMailer(config, db, logger),
     rateLimiter: config.rateLimits.store === 'memory' ? createMemoryRateLimiter() : createPostgresRateLimiter(pool),
     audit: createAuditLog(db, clock, logger),
+    vault,
+    secrets,
+    admission: createAdmission({
+      db,
+      clock,
+      logger,
+      npmRegistryUrl: config.npmRegistryUrl,
+      pypiBaseUrl: config.pypiBaseUrl,
+      runnerPythonVersion: config.runnerPythonVersion,
+      cacheTtlMs: config.packageCacheTtlSeconds * 1000,
+    }),
+    launchChecker,
+    driver,
+    reconciler,
   };
   const app = createApp(services);
   const livePool = pool;
@@ -83,6 +154,8 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     async close() {
       if (closed) return;
       closed = true;
+      await reconciler.stop();
+      await driver.close().catch(() => undefined);
       await db.$disconnect().catch(() => undefined);
       if (ownsPool) await livePool.end().catch(() => undefined);
       await embedded?.stop();

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { logger } = hangar.services;
+  if (config.reconciler.enabled) hangar.services.reconciler.start();
 
   const server = serve({ fetch: hangar.app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info({ url: `http://${config.host}:${info.port}`, publicUrl: config.publicUrl }, 'Hangar is listening');

@@ -6,6 +6,12 @@ import type { Clock } from './platform/clock.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { Logger } from './platform/logger.ts';
 import type { RateLimiter } from './ratelimit/limiter.ts';
+import type { ReconcilerLoop } from './deployments/reconciler-loop.ts';
+import type { MachineDriver } from './machines/driver.ts';
+import type { Admission } from './packages/admission.ts';
+import type { SecretRegistry } from './platform/mask.ts';
+import type { Vault } from './vault/vault.ts';
+import type { LaunchChecker } from './deployments/launch-check.ts';
 
 /**
  * Everything a handler or background loop may use, built once by the composition root (api/compose.ts)
@@ -26,4 +32,16 @@ export interface Services {
   rateLimiter: RateLimiter;
   /** Append-only security and change log; call `audit.record({...})`, never with secret values. */
   audit: AuditLog;
+  /** Fernet vault (FERNET_KEYS ring): the only way to encrypt or decrypt stored secrets. */
+  vault: Vault;
+  /** Plaintexts the vault decrypted; the logger masks them wherever they appear. */
+  secrets: SecretRegistry;
+  /** Package admission (npm, PyPI) over the shared PostgreSQL cache. */
+  admission: Admission;
+  /** The launch-spec gate (args, env, URLs, secret names), at the API and again before launch. */
+  launchChecker: LaunchChecker;
+  /** Where machines run: Fly Machines, or local runner processes. Only the reconciler calls it. */
+  driver: MachineDriver;
+  /** The reconciler loop of this instance; the API nudges it after recording intent. */
+  reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
 }

@@ -1,6 +1,10 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../api/config/config.ts';
-import { composeHangar, type Hangar } from '../api/compose.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeHangar, type ComposeOptions, type Hangar } from '../api/compose.ts';
+import { generateFernetKey } from '../api/vault/fernet.ts';
 import { ManualClock, type Clock } from '../api/platform/clock.ts';
 import { createTestDatabase } from './db.ts';
 
@@ -35,12 +39,30 @@ export interface TestHangar extends Hangar {
  * A real Hangar (real app, real PostgreSQL database of its own, real crypto) for one test file.
  * `env` overrides configuration exactly as environment variables would.
  */
-export async function createTestHangar(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestHangar> {
+export async function createTestHangar(
+  options: { env?: Record<string, string>; clock?: Clock } & Pick<ComposeOptions, 'driver' | 'reconciler' | 'secrets' | 'resolveHost'> = {},
+): Promise<TestHangar> {
   const database = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', HANGAR_PUBLIC_URL: 'http://localhost:8080', ...options.env });
+  const dataDir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    HANGAR_PUBLIC_URL: 'http://localhost:8080',
+    HANGAR_DATA_DIR: dataDir,
+    FERNET_KEYS: generateFernetKey(),
+    ...options.env,
+  });
   const logs = new LogCapture();
   const clock = options.clock ?? new ManualClock(Date.now());
-  const hangar = await composeHangar(config, { pool: database.pool, logDestination: logs, clock });
+  const hangar = await composeHangar(config, {
+    pool: database.pool,
+    logDestination: logs,
+    clock,
+    driver: options.driver,
+    reconciler: options.reconciler,
+    secrets: options.secrets,
+    resolveHost: options.resolveHost,
+  });
   return {
     ...hangar,
     logs,
@@ -49,6 +71,7 @@ export async function createTestHangar(options: { env?: Record<string, string>; 
     async dispose() {
       await hangar.close();
       await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -67,6 +67,8 @@ export const EnvSchema = z.object({
 
   NPM_REGISTRY_URL: httpUrl.default('https://registry.npmjs.org/'),
   PYPI_BASE_URL: httpUrl.default('https://pypi.org'),
+  HANGAR_RUNNER_PYTHON: z.string().regex(/^3\.\d{1,2}$/, 'must be a Python version like 3.12').default('3.12'),
+  HANGAR_PACKAGE_CACHE_TTL_SECONDS: intIn(10, 86_400).default(300),
 
   SMTP_HOST: z.string().min(1).optional(),
   SMTP_PORT: intIn(1, 65535).default(587),
@@ -81,6 +83,14 @@ export const EnvSchema = z.object({
   HANGAR_LOGIN_LIMIT_PER_IP: intIn(1, 100_000).default(30),
   HANGAR_LOGIN_LIMIT_PER_ACCOUNT: intIn(1, 1000).default(5),
   HANGAR_LOGIN_WINDOW_SECONDS: intIn(10, 86_400).default(900),
+
+  HANGAR_DEPLOYMENT_QUOTA: intIn(0, 10_000).default(10),
+  HANGAR_RECONCILER: z.enum(['on', 'off']).default('on'),
+  HANGAR_RECONCILE_INTERVAL_MS: intIn(100, 600_000).default(5_000),
+  HANGAR_HEALTH_FAILURE_THRESHOLD: intIn(1, 100).default(3),
+  HANGAR_HEALTH_GRACE_MS: intIn(0, 3_600_000).default(60_000),
+  HANGAR_CRASH_LOOP_MAX_RESTARTS: intIn(1, 1000).default(5),
+  HANGAR_CRASH_LOOP_WINDOW_MS: intIn(1_000, 86_400_000).default(600_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -125,6 +135,10 @@ export interface Config {
   };
   npmRegistryUrl: string;
   pypiBaseUrl: string;
+  /** The Python the runner image ships; PyPI releases must allow it (requires_python). */
+  runnerPythonVersion: string;
+  /** How long registry answers stay in the shared package cache. */
+  packageCacheTtlSeconds: number;
   /** Undefined: mail goes to the outbox table (read by admins), as in local mode. */
   smtp: { host: string; port: number; user: string | undefined; password: string | undefined; from: string } | undefined;
   auth: {
@@ -135,6 +149,16 @@ export interface Config {
     trustedOrigins: string[];
     /** Header a trusted proxy sets to the client's IP (Fly: fly-client-ip); undefined: the socket address. */
     trustedProxyHeader: 'fly-client-ip' | 'x-forwarded-for' | 'x-real-ip' | undefined;
+  };
+  /** Live (not deleted) deployments a team may have. */
+  deploymentQuota: number;
+  reconciler: {
+    enabled: boolean;
+    intervalMs: number;
+    healthFailureThreshold: number;
+    startGraceMs: number;
+    crashLoopMaxRestarts: number;
+    crashLoopWindowMs: number;
   };
   rateLimits: {
     store: 'postgres' | 'memory';
@@ -268,6 +292,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
     },
     npmRegistryUrl: env.NPM_REGISTRY_URL,
     pypiBaseUrl: env.PYPI_BASE_URL,
+    runnerPythonVersion: env.HANGAR_RUNNER_PYTHON,
+    packageCacheTtlSeconds: env.HANGAR_PACKAGE_CACHE_TTL_SECONDS,
     smtp: env.SMTP_HOST
       ? { host: env.SMTP_HOST, port: env.SMTP_PORT, user: env.SMTP_USER, password: env.SMTP_PASSWORD, from: env.SMTP_FROM }
       : undefined,
@@ -276,6 +302,15 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
       cookieSecure: publicOrigin.protocol === 'https:' || !isLoopbackHost(publicOrigin.hostname),
       trustedOrigins: [...new Set([publicOrigin.origin, ...env.HANGAR_CORS_ORIGINS])],
       trustedProxyHeader: env.HANGAR_TRUSTED_PROXY_HEADER,
+    },
+    deploymentQuota: env.HANGAR_DEPLOYMENT_QUOTA,
+    reconciler: {
+      enabled: env.HANGAR_RECONCILER === 'on',
+      intervalMs: env.HANGAR_RECONCILE_INTERVAL_MS,
+      healthFailureThreshold: env.HANGAR_HEALTH_FAILURE_THRESHOLD,
+      startGraceMs: env.HANGAR_HEALTH_GRACE_MS,
+      crashLoopMaxRestarts: env.HANGAR_CRASH_LOOP_MAX_RESTARTS,
+      crashLoopWindowMs: env.HANGAR_CRASH_LOOP_WINDOW_MS,
     },
     rateLimits: {
       store: env.HANGAR_RATE_LIMIT_STORE,

@@ -6,6 +6,7 @@ import { createTestDatabase } from '../../test/db.ts';
 import { LogCapture } from '../../test/hangar.ts';
 import { createLogger } from '../platform/logger.ts';
 import { createPool, externalPoolConfig } from './pool.ts';
+import { generateFernetKey } from '../vault/fernet.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 
@@ -25,7 +26,7 @@ function tlsUrl(host: string, sslmode: string): string {
 }
 
 function externalConfig(env: Record<string, string>) {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', FERNET_KEYS: generateFernetKey(), ...env });
   if (config.database.kind !== 'external') throw new Error('expected an external database');
   return config;
 }

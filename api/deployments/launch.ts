@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Deployment } from '../db/generated/client.ts';
 import type { LaunchPlan } from '../machines/driver.ts';
+import { machineNameFor, RUNNER_TOKEN_ENV } from '../machines/machine-config.ts';
 import { SIZES, type Size } from './states.ts';
 
 /** How a deployment's launch spec is stored (`deployments.launch_spec`): never a secret value. */
@@ -13,13 +14,7 @@ export const StoredLaunchSpecSchema = z.object({
 
 export type StoredLaunchSpec = z.infer<typeof StoredLaunchSpecSchema>;
 
-/** The environment variable that carries the runner's bearer token into the machine. */
-export const RUNNER_TOKEN_ENV = 'HANGAR_RUNNER_TOKEN';
-
-/** The deterministic machine name of a deployment: a retried create finds the first attempt by it. */
-export function machineNameFor(deploymentId: string): string {
-  return `hangar-${deploymentId.replace(/_/g, '-')}`;
-}
+export { RUNNER_TOKEN_ENV };
 
 /** Builds the driver's launch plan from a stored deployment. */
 export function launchPlanFor(dep: Deployment, minSecretsVersion: number | undefined): LaunchPlan {

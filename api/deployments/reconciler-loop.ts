@@ -22,6 +22,11 @@ export class ReconcilerLoop {
     this.running ??= this.loop();
   }
 
+  /** Runs one pass now (tests, and an operator's "reconcile now"); safe beside the loop thanks to leases. */
+  passOnce(): Promise<PassResult> {
+    return runReconcilerPass(this.deps);
+  }
+
   /** Skips the current wait so new intent is acted on without delay. */
   nudge(): void {
     this.wake?.();

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Deployment, Prisma, Team } from '../db/generated/client.ts';
 import type { Db } from '../db/pool.ts';
+import { deploymentSecretName } from '../machines/machine-config.ts';
 import { DriverError, type MachineDriver, type MachineStatus, type TenantHome } from '../machines/driver.ts';
 import type { Clock } from '../platform/clock.ts';
 import { forEachLimit } from '../platform/concurrency.ts';
@@ -8,6 +9,9 @@ import type { Logger } from '../platform/logger.ts';
 import { decideMove, type Move, type ReconcilerSettings } from './decide.ts';
 import { recordEvent } from './events.ts';
 import { launchPlanFor, RUNNER_TOKEN_ENV, StoredLaunchSpecSchema } from './launch.ts';
+import type { LaunchChecker } from './launch-check.ts';
+import { LaunchSpecError } from '../launch-spec/validate-launch-spec.ts';
+import { launchCommand } from '../packages/admission.ts';
 import { claimDueDeployments, releaseDeployment } from './lease.ts';
 
 /** Plaintext launch secrets of one deployment (its secret env vars and the runner token). Only the reconciler calls it, only at launch. */
@@ -15,10 +19,6 @@ export interface LaunchSecretsSource {
   resolve(deployment: Deployment): Promise<Record<string, string>>;
 }
 
-/** Name of a deployment's secret inside its team's app: namespaced, so deployments of one team never share a value by accident. */
-export function appSecretName(deploymentId: string, envName: string): string {
-  return `${deploymentId.toUpperCase()}__${envName}`;
-}
 
 export interface ReconcilerDeps {
   db: Db;
@@ -27,6 +27,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   driver: MachineDriver;
   secrets: LaunchSecretsSource;
+  /** The launch-spec gate again, right before a machine is made from stored data (second layer). */
+  launch: LaunchChecker;
   settings: ReconcilerSettings;
   /** This instance's lease holder name. */
   holder: string;
@@ -151,14 +153,14 @@ async function ensureHome(deps: ReconcilerDeps, team: Team): Promise<TenantHome>
 
 async function pushSecrets(deps: ReconcilerDeps, dep: Deployment, home: TenantHome): Promise<number | undefined> {
   const values = await deps.secrets.resolve(dep);
-  const namespaced = Object.fromEntries(Object.entries(values).map(([name, value]) => [appSecretName(dep.id, name), value]));
+  const namespaced = Object.fromEntries(Object.entries(values).map(([name, value]) => [deploymentSecretName(dep.id, name), value]));
   return deps.driver.setSecrets(home, namespaced);
 }
 
 function secretNamesOf(dep: Deployment): string[] {
   const spec = StoredLaunchSpecSchema.safeParse(dep.launchSpec);
   const names = spec.success ? Object.keys(spec.data.secrets) : [];
-  return [...names, RUNNER_TOKEN_ENV].map((name) => appSecretName(dep.id, name));
+  return [...names, RUNNER_TOKEN_ENV].map((name) => deploymentSecretName(dep.id, name));
 }
 
 async function reconcileOne(
@@ -176,6 +178,27 @@ async function reconcileOne(
       : [];
   const exitData = machine?.lastExit ? { lastExitCode: machine.lastExit.exitCode ?? null, lastOomKilled: machine.lastExit.oomKilled } : {};
   let nextAt = new Date(now.getTime() + deps.settings.busyIntervalMs);
+
+  if (move.kind === 'create' || move.kind === 'update') {
+    const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
+    try {
+      await deps.launch.check({
+        command: launchCommand(dep.runtime, dep.packageName, dep.packageVersion),
+        pinned: { runtime: dep.runtime, name: dep.packageName, version: dep.packageVersion },
+        args: spec.args,
+        env: spec.env,
+        secretNames: Object.keys(spec.secrets),
+      });
+    } catch (error) {
+      if (!(error instanceof LaunchSpecError)) throw error;
+      const reason = `launch spec rejected before launch: ${error.issues.map((i) => `${i.path} (${i.rule})`).join(', ')}`;
+      const fail: Move = { kind: 'fail', machineId: machine?.id, reason, counters: { healthFailures: 0, restartCount: dep.restartCount, restartWindowAt: dep.restartWindowAt, lastRestartAt: dep.lastRestartAt } };
+      if (machine && home) await deps.driver.stopMachine(home, machine.id).catch(() => undefined);
+      await commit(deps, dep, {}, fail);
+      await releaseDeployment(deps.pool, { id: dep.id, holder: deps.holder, nextAt: new Date(now.getTime() + deps.settings.intervalMs), attempts: 0 });
+      return { move: 'fail', home };
+    }
+  }
 
   switch (move.kind) {
     case 'create': {

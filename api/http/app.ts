@@ -7,6 +7,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { authenticate } from '../auth/authenticate.ts';
 import { guard } from '../auth/permissions.ts';
 import { registerAccountRoutes } from '../auth/routes.ts';
+import { registerDeploymentRoutes } from '../deployments/routes/index.ts';
+import { registerValidatePackage } from '../packages/validate-route.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import { newId } from '../platform/ids.ts';
 import type { Services } from '../services.ts';
@@ -111,6 +113,8 @@ export function createApp(services: Services): App {
   registerHealthRoutes(app);
   registerDocs(app);
   registerAccountRoutes(app);
+  registerValidatePackage(app);
+  registerDeploymentRoutes(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));
   app.onError((error, c) => renderError(c, error));

@@ -1,54 +1,28 @@
-import type { MiddlewareHandler } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRouter, type App, type AppEnv } from '../http/context.ts';
-import { AppError, errorBody, UnauthorizedError } from '../http/errors.ts';
-import { openApiDocument } from '../http/openapi.ts';
-import type { Services } from '../services.ts';
+import { jsonInit, signUpUser, type TestUser } from '../../test/accounts.ts';
+import { createTestHangar, type TestHangar } from '../../test/hangar.ts';
+import { runSecurityBattery } from '../../test/security.ts';
 import { FakeNpmRegistry } from './fakes/fake-npm-registry.ts';
-import { createAdmissionHarness, type AdmissionHarness } from './test-admission.ts';
-import { registerValidatePackage } from './validate-route.ts';
 
 const OLD = '2026-01-10T10:00:00.000Z';
 let npm: FakeNpmRegistry;
-let h: AdmissionHarness;
-let app: App;
-
-/** Test-only authentication: a fixed bearer token. The real middleware is wired by the lead. */
-const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.header('authorization') !== 'Bearer test-token') throw new UnauthorizedError();
-  await next();
-};
+let hangar: TestHangar;
+let user: TestUser;
 
 beforeAll(async () => {
   npm = await FakeNpmRegistry.start();
-  h = await createAdmissionHarness();
-  const admission = h.admission({ npm: npm.url });
-  app = createRouter();
-  app.use('*', async (c, next) => {
-    c.set('requestId', 'req_test');
-    c.set('services', { admission } as unknown as Services);
-    await next();
-  });
-  registerValidatePackage(app, authenticate);
-  app.onError((error, c) => {
-    if (error instanceof AppError) return c.json(errorBody(error, 'req_test'), error.status);
-    return c.json({ error: { code: 'internal_error', message: 'Internal server error', requestId: 'req_test' } }, 500);
-  });
+  hangar = await createTestHangar({ env: { NPM_REGISTRY_URL: npm.url } });
+  user = await signUpUser(hangar);
   npm.publish('route-pkg', [{ version: '1.0.0', publishedAt: OLD, scripts: { install: 'node-gyp rebuild' } }]);
   npm.publish('route-deprecated', [{ version: '2.0.0', publishedAt: OLD, deprecated: 'use route-pkg' }]);
 });
 afterAll(async () => {
+  await hangar.dispose();
   await npm.close();
-  await h.dispose();
 });
 
-const post = (body: unknown, token = 'test-token') =>
-  app.request('/v1/packages/validate', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-  });
-
+const post = (body: unknown, headers: Record<string, string> = user.keyHeaders) =>
+  hangar.request('/v1/packages/validate', jsonInit('POST', headers, body));
 describe('POST /v1/packages/validate', () => {
   it('answers 200 with the verdict, pinned version, integrity and flags', async () => {
     const res = await post({ package: 'npm:route-pkg' });
@@ -80,7 +54,7 @@ describe('POST /v1/packages/validate', () => {
   it('answers 422 package_not_found for a package the registry does not have', async () => {
     const res = await post({ package: 'npm:route-missing' });
     expect(res.status).toBe(422);
-    expect(await res.json()).toEqual({ error: { code: 'package_not_found', message: 'npm package "route-missing" not found', requestId: 'req_test' } });
+    expect(await res.json()).toEqual({ error: { code: 'package_not_found', message: 'npm package "route-missing" not found', requestId: res.headers.get('x-request-id') } });
   });
 
   it('answers 503 registry_unavailable during an outage', async () => {
@@ -112,17 +86,24 @@ describe('POST /v1/packages/validate', () => {
 
   it('answers 401 without credentials, before any registry call', async () => {
     const before = npm.server.requests.length;
-    const res = await post({ package: 'npm:route-pkg' }, 'wrong');
+    const res = await post({ package: 'npm:route-pkg' }, { authorization: 'Bearer wrong' });
     expect(res.status).toBe(401);
     expect(npm.server.requests.length).toBe(before);
   });
 
-  it('documents the route in OpenAPI with described, exemplified fields', () => {
-    const doc = openApiDocument(app) as unknown as { paths: Record<string, { post: { responses: Record<string, unknown>; security: unknown[] } }>; components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> } };
+  it('documents the route in OpenAPI with described, exemplified fields', async () => {
+    const doc = (await (await hangar.request('/openapi.json')).json()) as { paths: Record<string, { post: { responses: Record<string, unknown>; security: unknown[] } }>; components: { schemas: Record<string, { properties: Record<string, { description?: string }> }> } };
     const op = doc.paths['/v1/packages/validate']!.post;
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '422', '503']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '422', '429', '503']);
     expect(op.security).toEqual([{ apiKey: [] }, { session: [] }]);
     const verdict = doc.components.schemas.PackageVerdict!;
     for (const [field, schema] of Object.entries(verdict.properties)) expect(schema.description, field).toBeTruthy();
   });
+});
+
+runSecurityBattery('POST /v1/packages/validate', {
+  hangar: () => hangar,
+  request: () => ({ method: 'POST', path: '/v1/packages/validate', body: { package: 'npm:route-pkg' } }),
+  teamScoped: false,
+  tooNarrowScopes: ['mcp'],
 });

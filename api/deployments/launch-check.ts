@@ -1,0 +1,50 @@
+import { blockedEnvName } from '../launch-spec/env-rules.ts';
+import { systemResolver } from '../launch-spec/url-rules.ts';
+import { LaunchSpecError, validateLaunchSpec, type HostResolver, type LaunchIssue } from '../launch-spec/validate-launch-spec.ts';
+
+/** What a deployment launches: the pinned command admission produced, the server's args and its environment. */
+export interface LaunchToCheck {
+  /** The pinned launch command from admission, e.g. `['npx', '-y', 'pkg@1.2.3']`. */
+  command: string[];
+  pinned: { runtime: 'npm' | 'pypi'; name: string; version: string };
+  args: string[];
+  env: Record<string, string>;
+  secretNames: string[];
+}
+
+/** The launch-spec gate, run at the API and again by the reconciler right before a machine is made. */
+export interface LaunchChecker {
+  /** Throws a 422 LaunchSpecError naming every field and rule that failed. */
+  check(launch: LaunchToCheck): Promise<void>;
+}
+
+
+/**
+ * Checks the whole command line as the machine will run it (`npx -y pkg@x.y.z <args>`), the environment,
+ * and the names of secret variables. Issue paths point at the request's fields (`args[0]` is the first
+ * server argument, not the `npx` flag before it).
+ */
+export function createLaunchChecker(resolveHost: HostResolver = systemResolver): LaunchChecker {
+  return {
+    async check(launch) {
+      const [command, ...prefix] = launch.command;
+      const result = await validateLaunchSpec(
+        { command, args: [...prefix, ...launch.args], env: launch.env },
+        { resolveHost, pinned: launch.pinned },
+      );
+      const issues: LaunchIssue[] = result.ok
+        ? []
+        : result.issues.map((issue) => {
+            const m = /^args\[(\d+)\]$/.exec(issue.path);
+            if (!m) return issue;
+            const index = Number(m[1]) - prefix.length;
+            return { ...issue, path: index >= 0 ? `args[${index}]` : 'package' };
+          });
+      for (const name of launch.secretNames) {
+        const blocked = blockedEnvName(name);
+        if (blocked) issues.push({ path: `secrets.${name}`, ...blocked });
+      }
+      if (issues.length > 0) throw new LaunchSpecError(issues);
+    },
+  };
+}

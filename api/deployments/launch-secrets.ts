@@ -1,0 +1,51 @@
+import type { Deployment } from '../db/generated/client.ts';
+import type { Db } from '../db/pool.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Vault } from '../vault/vault.ts';
+import { RUNNER_TOKEN_ENV, StoredLaunchSpecSchema } from './launch.ts';
+import type { LaunchSecretsSource } from './reconciler.ts';
+
+/** Raised when a secret a deployment references no longer exists; the reconciler reports it as an event. */
+export class MissingCredentialError extends Error {
+  readonly code = 'credential_missing';
+}
+
+/**
+ * The launcher's view of the vault: decrypts exactly the secrets one deployment declares (user credential
+ * of its creator over the team's of the same name, inline values) plus its runner token, and records which
+ * deployment last used each credential. The only code path that turns credentials into plaintext.
+ */
+export function createLaunchSecrets(deps: { db: Db; vault: Vault; clock: Clock }): LaunchSecretsSource {
+  return {
+    async resolve(dep: Deployment): Promise<Record<string, string>> {
+      const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
+      const referenced = [...new Set(Object.values(spec.secrets).flatMap((s) => ('credential' in s ? [s.credential] : [])))];
+      const rows = await deps.db.credential.findMany({
+        where: {
+          OR: [
+            { scope: 'deployment', deploymentId: dep.id },
+            ...(referenced.length ? [{ scope: 'team' as const, teamId: dep.teamId, name: { in: referenced } }] : []),
+            ...(referenced.length && dep.createdById ? [{ scope: 'user' as const, userId: dep.createdById, name: { in: referenced } }] : []),
+          ],
+        },
+      });
+      const values: Record<string, string> = {};
+      const used: string[] = [];
+      for (const [env, source] of Object.entries(spec.secrets)) {
+        const row =
+          'credential' in source
+            ? (rows.find((r) => r.scope === 'user' && r.name === source.credential) ?? rows.find((r) => r.scope === 'team' && r.name === source.credential))
+            : rows.find((r) => r.scope === 'deployment' && r.name === env);
+        if (!row) throw new MissingCredentialError(`secret ${env} refers to a credential that no longer exists`);
+        values[env] = deps.vault.decrypt({ ciphertext: row.ciphertext, keyId: row.keyId });
+        if (row.scope !== 'deployment') used.push(row.id);
+      }
+      values[RUNNER_TOKEN_ENV] = deps.vault.decrypt({ ciphertext: dep.runnerTokenCipher, keyId: dep.runnerTokenKeyId });
+      if (used.length) {
+        // Raw SQL so `updated_at` keeps meaning "value last replaced" (Prisma would bump it).
+        await deps.db.$executeRaw`UPDATE credentials SET last_used_at = ${deps.clock.now()}, last_used_by = ${dep.id} WHERE id = ANY(${used})`;
+      }
+      return values;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { createRoute } from '@hono/zod-openapi';
+import { authorized } from '../../auth/permissions.ts';
+import { errorResponses, jsonBody, jsonContent } from '../../auth/schemas.ts';
+import type { App } from '../../http/context.ts';
+import { withIdempotency } from '../../http/idempotency.ts';
+import { deploymentContext } from '../access.ts';
+import { CreateDeploymentSchema, DeploymentSchema, deploymentView } from '../schemas.ts';
+import { createDeployment } from '../service.ts';
+import { TeamParams } from './params.ts';
+
+const route = authorized(
+  createRoute({
+    method: 'post',
+    path: '/v1/teams/{team}/deployments',
+    tags: ['deployments'],
+    summary: 'Deploy an MCP server from an npm or PyPI package',
+    description:
+      'Validates the launch spec and the package (pinned to one exact version), stores the deployment and answers 202; ' +
+      'the reconciler launches it. Honours `Idempotency-Key` for 24 hours.',
+    request: { params: TeamParams, body: jsonBody(CreateDeploymentSchema) },
+    responses: {
+      202: jsonContent(DeploymentSchema, 'Accepted: the deployment is recorded and will be launched'),
+      422: jsonContent(DeploymentSchema.pick({ id: true }).partial(), 'Rejected by admission, the launch-spec rules or the quota'),
+      503: jsonContent(DeploymentSchema.pick({ id: true }).partial(), 'A package registry is unavailable'),
+      ...errorResponses(400, 401, 403, 404, 409, 429),
+    },
+  }),
+  { access: 'team', role: 'member', scope: 'write', verified: true },
+);
+
+/** `POST /v1/teams/{team}/deployments`. */
+export function registerCreateDeployment(app: App): void {
+  app.openapi(route, async (c) => {
+    const { team } = c.get('teamAccess');
+    const body = c.req.valid('json');
+    const { status, payload } = await withIdempotency(c, `deploy:${team.id}`, body, async () => {
+      const dep = await createDeployment(deploymentContext(c), team, body);
+      return { status: 202, payload: deploymentView(dep, c.get('services').config.publicUrl) };
+    });
+    return c.json(payload as ReturnType<typeof deploymentView>, status as 202);
+  });
+}

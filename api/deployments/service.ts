@@ -1,0 +1,208 @@
+import type { Deployment, Prisma, Team } from '../db/generated/client.ts';
+import { ConflictError, NotFoundError, PolicyError } from '../http/errors.ts';
+import type { Principal } from '../auth/principal.ts';
+import { launchCommand } from '../packages/admission.ts';
+import type { AdmissionPolicy } from '../packages/verdict.ts';
+import { AdmissionPolicySchema } from '../packages/verdict.ts';
+import { newId, newSecretToken } from '../platform/ids.ts';
+import type { Services } from '../services.ts';
+import { recordEvent } from './events.ts';
+import { StoredLaunchSpecSchema, type StoredLaunchSpec } from './launch.ts';
+import type { CreateDeploymentInput, UpdateDeploymentInput } from './schemas.ts';
+import { LIVE_STATES } from './states.ts';
+
+/** What a deployment operation needs: the services, the caller, and where the request came from (audit). */
+export interface DeploymentContext {
+  services: Services;
+  principal: Principal;
+  actor: { actorUserId: string | null; actorKeyId: string | null; ip: string | null; requestId: string | null };
+}
+
+type SecretsInput = CreateDeploymentInput['secrets'];
+
+function teamPolicy(team: Team): Partial<AdmissionPolicy> {
+  const parsed = AdmissionPolicySchema.partial().safeParse(team.policy);
+  return parsed.success ? parsed.data : {};
+}
+
+/**
+ * Every credential a spec references must exist for this caller (their own user credential, or the
+ * team's); a missing one is a 422 naming the field. Values are not read here: only the launcher decrypts.
+ */
+async function checkCredentialRefs(ctx: DeploymentContext, teamId: string, secrets: SecretsInput, ownerUserId: string): Promise<void> {
+  const wanted = Object.entries(secrets).flatMap(([env, source]) => ('credential' in source ? [[env, source.credential] as const] : []));
+  if (wanted.length === 0) return;
+  const names = [...new Set(wanted.map(([, name]) => name))];
+  const found = await ctx.services.db.credential.findMany({
+    where: { name: { in: names }, OR: [{ scope: 'team', teamId }, { scope: 'user', userId: ownerUserId }] },
+    select: { name: true },
+  });
+  const have = new Set(found.map((f) => f.name));
+  const missing = wanted.filter(([, name]) => !have.has(name));
+  if (missing.length > 0) {
+    throw new PolicyError(`Unknown credential: ${missing.map(([, n]) => n).join(', ')}`, 'credential_not_found', {
+      issues: missing.map(([env, name]) => ({ path: `secrets.${env}.credential`, message: `no team or user credential named ${name}` })),
+    });
+  }
+}
+
+function overlap(env: Record<string, string>, secrets: Record<string, unknown>): void {
+  const both = Object.keys(env).filter((name) => name in secrets);
+  if (both.length > 0) {
+    throw new PolicyError(`Variables set both as env and as secrets: ${both.join(', ')}`, 'env_secret_overlap', {
+      issues: both.map((name) => ({ path: `env.${name}`, message: 'also declared in secrets' })),
+    });
+  }
+}
+
+function storedSpec(args: string[], env: Record<string, string>, secrets: SecretsInput): StoredLaunchSpec {
+  return {
+    args,
+    env,
+    secrets: Object.fromEntries(Object.entries(secrets).map(([name, source]) => [name, 'credential' in source ? { credential: source.credential } : { inline: true as const }])),
+  };
+}
+
+async function storeInlineSecrets(ctx: DeploymentContext, tx: Prisma.TransactionClient, deploymentId: string, secrets: SecretsInput): Promise<void> {
+  await tx.credential.deleteMany({ where: { deploymentId } });
+  for (const [name, source] of Object.entries(secrets)) {
+    if (!('value' in source)) continue;
+    const sealed = ctx.services.vault.encrypt(source.value);
+    await tx.credential.create({ data: { id: newId('cred'), scope: 'deployment', deploymentId, name, ...sealed } });
+  }
+}
+
+/**
+ * Records a new deployment (desired: running; observed: pending) after the launch spec and the package
+ * pass admission. The API only records intent: the reconciler launches it. Answers with the stored row.
+ */
+export async function createDeployment(ctx: DeploymentContext, team: Team, input: CreateDeploymentInput): Promise<Deployment> {
+  const { services, principal } = ctx;
+  overlap(input.env, input.secrets);
+  const verdict = await services.admission.admitPackage(input.package, teamPolicy(team));
+  await services.launchChecker.check({ command: verdict.command, pinned: verdict, args: input.args, env: input.env, secretNames: Object.keys(input.secrets) });
+  await checkCredentialRefs(ctx, team.id, input.secrets, principal.userId);
+  const runnerToken = newSecretToken('hrt_');
+  const sealedToken = services.vault.encrypt(runnerToken);
+  const id = newId('dep');
+  const now = services.clock.now();
+
+  const deployment = await services.db.$transaction(async (tx) => {
+    // The team row lock serialises quota checks and the reconciler's "last deployment deletes the app".
+    await tx.$queryRaw`SELECT id FROM teams WHERE id = ${team.id} FOR UPDATE`;
+    const live = await tx.deployment.count({ where: { teamId: team.id, desiredState: { not: 'deleted' } } });
+    if (live >= services.config.deploymentQuota) {
+      throw new PolicyError(`The team already has ${live} deployments (quota ${services.config.deploymentQuota})`, 'quota_exceeded');
+    }
+    if (await tx.deployment.findUnique({ where: { teamId_name: { teamId: team.id, name: input.name } }, select: { id: true } })) {
+      throw new ConflictError(`A deployment named ${input.name} already exists in this team`, 'name_taken');
+    }
+    const created = await tx.deployment.create({
+      data: {
+        id,
+        teamId: team.id,
+        createdById: principal.userId,
+        name: input.name,
+        runtime: verdict.runtime,
+        packageName: verdict.name,
+        packageVersion: verdict.version,
+        packageIntegrity: verdict.integrity ?? verdict.sha256 ?? null,
+        requestedSpec: input.package,
+        launchSpec: storedSpec(input.args, input.env, input.secrets),
+        flags: verdict.flags,
+        region: input.region ?? services.config.fly.region,
+        size: input.size,
+        runnerTokenCipher: sealedToken.ciphertext,
+        runnerTokenKeyId: sealedToken.keyId,
+        nextReconcileAt: now,
+        stateChangedAt: now,
+        createdAt: now,
+      },
+    });
+    await storeInlineSecrets(ctx, tx, id, input.secrets);
+    await recordEvent(tx, { deploymentId: id, type: 'created', toState: 'pending', reason: `deploy ${verdict.runtime}:${verdict.name}@${verdict.version}`, at: now });
+    return created;
+  });
+  await services.audit.record({ ...ctx.actor, action: 'deployment.create', resourceType: 'deployment', resourceId: id, teamId: team.id, data: { name: input.name, package: `${verdict.runtime}:${verdict.name}@${verdict.version}` } });
+  services.reconciler.nudge();
+  return deployment;
+}
+
+/**
+ * Changes a deployment's package or launch spec: re-admits, bumps the generation, and lets the reconciler
+ * roll the machine. A new package range resolves to a new pinned version.
+ */
+export async function updateDeployment(ctx: DeploymentContext, dep: Deployment, input: UpdateDeploymentInput): Promise<Deployment> {
+  const { services } = ctx;
+  if (dep.desiredState === 'deleted') throw new NotFoundError('Deployment');
+  const current = StoredLaunchSpecSchema.parse(dep.launchSpec);
+  const env = input.env ?? current.env;
+  const args = input.args ?? current.args;
+  const secretNames = Object.keys(input.secrets ?? current.secrets);
+  overlap(env, Object.fromEntries(secretNames.map((name) => [name, true])));
+  const team = await services.db.team.findUniqueOrThrow({ where: { id: dep.teamId } });
+  const verdict = input.package ? await services.admission.admitPackage(input.package, teamPolicy(team)) : undefined;
+  const pinned = verdict ?? { runtime: dep.runtime, name: dep.packageName, version: dep.packageVersion };
+  const command = verdict?.command ?? launchCommand(dep.runtime, dep.packageName, dep.packageVersion);
+  await services.launchChecker.check({ command, pinned, args, env, secretNames });
+  if (input.secrets) await checkCredentialRefs(ctx, dep.teamId, input.secrets, dep.createdById ?? ctx.principal.userId);
+  const now = services.clock.now();
+  const launchSpec = input.secrets ? storedSpec(args, env, input.secrets) : { ...current, args, env };
+  const updated = await services.db.$transaction(async (tx) => {
+    const row = await tx.deployment.update({
+      where: { id: dep.id, version: dep.version },
+      data: {
+        launchSpec,
+        ...(input.size ? { size: input.size } : {}),
+        ...(verdict
+          ? { runtime: verdict.runtime, packageName: verdict.name, packageVersion: verdict.version, packageIntegrity: verdict.integrity ?? verdict.sha256 ?? null, requestedSpec: input.package, flags: verdict.flags }
+          : {}),
+        generation: { increment: 1 },
+        version: { increment: 1 },
+        nextReconcileAt: now,
+      },
+    }).catch(() => {
+      throw new ConflictError('The deployment changed while this request was made; read it again and retry', 'version_conflict');
+    });
+    if (input.secrets) await storeInlineSecrets(ctx, tx, dep.id, input.secrets);
+    await recordEvent(tx, { deploymentId: dep.id, type: 'desired_changed', reason: `configuration changed (generation ${row.generation})`, at: now });
+    return row;
+  });
+  await services.audit.record({ ...ctx.actor, action: 'deployment.update', resourceType: 'deployment', resourceId: dep.id, teamId: dep.teamId, data: { fields: Object.keys(input), generation: updated.generation } });
+  services.reconciler.nudge();
+  return updated;
+}
+
+export type LifecycleAction = 'start' | 'stop' | 'restart' | 'delete';
+
+/**
+ * Records the caller's intent (start, stop, restart, delete) and nudges the reconciler; the machine follows
+ * within a pass. Starting a failed deployment clears its crash-loop record so it gets a fresh try.
+ */
+export async function requestLifecycle(ctx: DeploymentContext, dep: Deployment, action: LifecycleAction): Promise<Deployment> {
+  const { services } = ctx;
+  const now = services.clock.now();
+  if (dep.desiredState === 'deleted') throw new NotFoundError('Deployment');
+  if (action === 'start' && dep.state === 'awaiting_config') {
+    throw new ConflictError('The deployment is waiting for configuration values', 'awaiting_config');
+  }
+  const data: Prisma.DeploymentUpdateInput =
+    action === 'delete'
+      ? { desiredState: 'deleted' }
+      : action === 'stop'
+        ? { desiredState: 'stopped' }
+        : action === 'start'
+          ? { desiredState: 'running', ...(dep.state === 'failed' ? { state: 'pending', restartCount: 0, restartWindowAt: null, healthFailures: 0, stateChangedAt: now } : {}) }
+          : { desiredState: 'running', restartRequestedAt: now, ...(dep.state === 'failed' ? { restartCount: 0, restartWindowAt: null, healthFailures: 0 } : {}) };
+  const updated = await services.db.$transaction(async (tx) => {
+    const row = await tx.deployment.update({ where: { id: dep.id }, data: { ...data, nextReconcileAt: now, version: { increment: 1 } } });
+    await recordEvent(tx, { deploymentId: dep.id, type: 'desired_changed', reason: `${action} requested`, at: now });
+    return row;
+  });
+  await services.audit.record({ ...ctx.actor, action: `deployment.${action}`, resourceType: 'deployment', resourceId: dep.id, teamId: dep.teamId });
+  services.reconciler.nudge();
+  return updated;
+}
+
+/** States that count against the quota and that `?state=live` lists. */
+export { LIVE_STATES };
