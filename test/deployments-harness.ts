@@ -3,8 +3,10 @@ import type { MachineDriver } from '../api/machines/driver.ts';
 import { FlyClient } from '../api/machines/fly-client.ts';
 import { createLogger } from '../api/platform/logger.ts';
 import type { ManualClock } from '../api/platform/clock.ts';
-import type { PassResult } from '../api/deployments/reconciler.ts';
-import type { ReconcilerSettings } from '../api/deployments/decide.ts';
+import type { PassResult, ReconcilerDeps } from '../api/deployments/reconciler.ts';
+import { DEFAULT_RECONCILER_SETTINGS, type ReconcilerSettings } from '../api/deployments/decide.ts';
+import { createLaunchSecrets } from '../api/deployments/launch-secrets.ts';
+import { tenantAppName } from '../api/machines/fly-driver.ts';
 import { FakeNpmRegistry } from '../api/packages/fakes/fake-npm-registry.ts';
 import { createTestResolver } from '../api/launch-spec/test-resolver.ts';
 import { FakeFlyServer, type FakeFlyOptions } from './fake-fly/server.ts';
@@ -33,6 +35,15 @@ export interface DeploymentWorld {
   driver: MachineDriver;
   clock: ManualClock;
   owner: TestUser;
+  /** The reconciler settings the world's Hangar runs with. */
+  settings: ReconcilerSettings;
+  /**
+   * Dependencies for another reconciler instance on the same database, pool and clock (`holder` and the
+   * driver may differ), for `runReconcilerPass`: two instances, or one whose driver misbehaves.
+   */
+  reconcilerDeps(overrides: Partial<ReconcilerDeps> & { holder: string }): ReconcilerDeps;
+  /** The fake Fly app name of a team. */
+  appOf(teamId: string): string;
   /** Runs reconciler passes (moving the clock by one interval before each) until `done` or `maxPasses`. */
   settle(done: () => Promise<boolean>, maxPasses?: number): Promise<PassResult[]>;
   deploy(user: TestUser, body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
@@ -64,7 +75,19 @@ export async function createDeploymentWorld(options: { fly?: FakeFlyOptions; rec
   });
   const clock = hangar.clock as ManualClock;
   const owner = await signUpUser(hangar, { verified: true });
-  const interval = { ...FAST_RECONCILER, ...options.reconciler }.intervalMs ?? 1_000;
+  const configured = hangar.services.config.reconciler;
+  const settings: ReconcilerSettings = {
+    ...DEFAULT_RECONCILER_SETTINGS,
+    intervalMs: configured.intervalMs,
+    healthFailureThreshold: configured.healthFailureThreshold,
+    startGraceMs: configured.startGraceMs,
+    crashLoopMaxRestarts: configured.crashLoopMaxRestarts,
+    crashLoopWindowMs: configured.crashLoopWindowMs,
+    ...FAST_RECONCILER,
+    ...options.reconciler,
+  };
+  const interval = settings.intervalMs;
+  const { db, pool, logger, vault, launchChecker } = hangar.services;
   return {
     hangar,
     fly,
@@ -72,6 +95,13 @@ export async function createDeploymentWorld(options: { fly?: FakeFlyOptions; rec
     driver,
     clock,
     owner,
+    settings,
+    reconcilerDeps(overrides) {
+      return { db, pool, clock, logger, driver, secrets: createLaunchSecrets({ db, vault, clock }), launch: launchChecker, settings, ...overrides };
+    },
+    appOf(teamId) {
+      return tenantAppName('hangar', teamId);
+    },
     async settle(done, maxPasses = 60) {
       const passes: PassResult[] = [];
       for (let i = 0; i < maxPasses; i += 1) {

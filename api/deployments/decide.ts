@@ -153,7 +153,8 @@ export function decideMove(dep: DeploymentView, machine: MachineStatus | undefin
   if (dep.restartRequestedAt && machine) {
     return { kind: 'restart', machineId: machine.id, state: 'restarting', reason: 'restart requested', counters: FRESH };
   }
-  if (dep.state === 'failed') {
+  // A failed deployment with no machine left that is asked to restart gets a new machine.
+  if (dep.state === 'failed' && !dep.restartRequestedAt) {
     if (machine && !['stopped', 'failed', 'created'].includes(machine.state) && !TRANSIENT.has(machine.state)) {
       return { kind: 'stop', machineId: machine.id, state: 'failed', reason: 'stopping the machine of a failed deployment' };
     }

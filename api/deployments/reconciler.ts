@@ -206,7 +206,7 @@ async function reconcileOne(
       home = target;
       const version = await pushSecrets(deps, dep, target);
       const created = await deps.driver.createMachine(target, launchPlanFor(dep, version));
-      await commit(deps, dep, { machineId: created.id, machineVersion: created.version, flyAppName: target.appName, privateAddress: created.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0 }, move, [
+      await commit(deps, dep, { machineId: created.id, machineVersion: created.version, flyAppName: target.appName, privateAddress: created.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0, restartRequestedAt: null }, move, [
         { type: 'machine_created', reason: 'machine created', data: { machineId: created.id } },
       ]);
       break;
@@ -225,7 +225,9 @@ async function reconcileOne(
       await commit(deps, dep, { ...move.counters, ...exitData, machineId: move.machineId }, move, exitEvents);
       break;
     case 'restart':
-      await deps.driver.restartMachine(home!, move.machineId);
+      // Fly restarts only a started machine (412 otherwise); a stopped or failed one is started instead.
+      if (machine?.state === 'started') await deps.driver.restartMachine(home!, move.machineId);
+      else await deps.driver.startMachine(home!, move.machineId);
       await commit(deps, dep, { ...move.counters, ...exitData, restartRequestedAt: null }, move, [
         ...exitEvents,
         { type: 'restarted', reason: move.reason, data: { restartCount: move.counters.restartCount } },
