@@ -25,6 +25,7 @@ import { createAdmission } from './packages/admission.ts';
 import { SecretRegistry } from './platform/mask.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { Vault } from './vault/vault.ts';
+import { HangarMetrics } from './metrics/hangar-metrics.ts';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 
@@ -89,10 +90,11 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
   }
 
   const db = createPrisma(pool);
+  const metrics = new HangarMetrics({ version: HANGAR_VERSION });
   const driver: MachineDriver =
     options.driver ??
     (config.fly.driver === 'fly'
-      ? createFlyMachineDriver(config.fly, { logger, hangarVersion: HANGAR_VERSION })
+      ? createFlyMachineDriver(config.fly, { logger, hangarVersion: HANGAR_VERSION, metrics })
       : new LocalMachineDriver({ dataDir: config.dataDir, logger }));
   const launchChecker = createLaunchChecker(options.resolveHost);
   const settings: ReconcilerSettings = {
@@ -118,6 +120,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     },
     settings.intervalMs,
     logger,
+    { metrics },
   );
   const services: Services = {
     config,
@@ -143,6 +146,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     launchChecker,
     driver,
     reconciler,
+    metrics,
   };
   const app = createApp(services);
   const livePool = pool;

@@ -12,6 +12,7 @@ import type { Admission } from './packages/admission.ts';
 import type { SecretRegistry } from './platform/mask.ts';
 import type { Vault } from './vault/vault.ts';
 import type { LaunchChecker } from './deployments/launch-check.ts';
+import type { HangarMetrics } from './metrics/hangar-metrics.ts';
 
 /**
  * Everything a handler or background loop may use, built once by the composition root (api/compose.ts)
@@ -44,4 +45,6 @@ export interface Services {
   driver: MachineDriver;
   /** The reconciler loop of this instance; the API nudges it after recording intent. */
   reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
+  /** Prometheus metrics of this process, served by `GET /metrics`. */
+  metrics: HangarMetrics;
 }

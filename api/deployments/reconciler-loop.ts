@@ -1,3 +1,4 @@
+import type { ReconcilerObserver } from '../metrics/hangar-metrics.ts';
 import type { Logger } from '../platform/logger.ts';
 import { runReconcilerPass, type PassResult, type ReconcilerDeps } from './reconciler.ts';
 
@@ -15,6 +16,7 @@ export class ReconcilerLoop {
     private readonly deps: ReconcilerDeps,
     private readonly idleMs: number,
     private readonly logger: Logger,
+    private readonly options: { metrics?: ReconcilerObserver } = {},
   ) {}
 
   /** Starts the loop (idempotent). */
@@ -24,7 +26,7 @@ export class ReconcilerLoop {
 
   /** Runs one pass now (tests, and an operator's "reconcile now"); safe beside the loop thanks to leases. */
   passOnce(): Promise<PassResult> {
-    return runReconcilerPass(this.deps);
+    return this.observedPass();
   }
 
   /** Skips the current wait so new intent is acted on without delay. */
@@ -39,11 +41,22 @@ export class ReconcilerLoop {
     await this.running;
   }
 
+  private async observedPass(): Promise<PassResult> {
+    try {
+      const result = await runReconcilerPass(this.deps);
+      this.options.metrics?.passCompleted(result);
+      return result;
+    } catch (error) {
+      this.options.metrics?.passFailed();
+      throw error;
+    }
+  }
+
   private async loop(): Promise<void> {
     const { signal } = this.controller;
     while (!signal.aborted) {
       try {
-        this.lastPass = await runReconcilerPass(this.deps);
+        this.lastPass = await this.observedPass();
         if (this.lastPass.claimed > 0) {
           this.logger.debug({ ...this.lastPass }, 'reconciler pass');
         }

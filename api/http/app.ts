@@ -11,6 +11,7 @@ import { registerCredentialRoutes } from '../credentials/routes/index.ts';
 import { registerDeploymentRoutes } from '../deployments/routes/index.ts';
 import { registerValidatePackage } from '../packages/validate-route.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
+import { metricsMiddleware, registerMetricsRoute } from '../metrics/routes.ts';
 import { newId } from '../platform/ids.ts';
 import type { Services } from '../services.ts';
 import { createRouter, type App, type AppEnv } from './context.ts';
@@ -65,6 +66,7 @@ export function createApp(services: Services): App {
       'request',
     );
   });
+  app.use('*', metricsMiddleware(services.metrics));
 
   app.use(
     '*',
@@ -112,6 +114,7 @@ export function createApp(services: Services): App {
   // Routes outside the accounts domain declare their permission with a guard next to where they register.
   app.on('GET', ['/healthz', '/readyz', '/openapi.json', '/docs'], guard({ access: 'public' }));
   registerHealthRoutes(app);
+  registerMetricsRoute(app);
   registerDocs(app);
   registerAccountRoutes(app);
   registerValidatePackage(app);

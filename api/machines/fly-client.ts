@@ -1,4 +1,5 @@
 import { ofetch } from 'ofetch';
+import type { FlyCallObserver } from '../metrics/hangar-metrics.ts';
 import type { Logger } from '../platform/logger.ts';
 import { classifyFlyFailure, FlyError, isRateLimited, isTransient, readFlyStatus } from './fly-errors.ts';
 import { FLY_ROUTES, fillPath, type FlyRouteId } from './fly-routes.ts';
@@ -32,6 +33,8 @@ export interface FlyClientOptions {
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   limiter?: TokenBucketLimiter;
   random?: () => number;
+  /** Counts every attempt by route and outcome (services.metrics). */
+  metrics?: FlyCallObserver;
 }
 
 interface CallOptions {
@@ -247,14 +250,17 @@ export class FlyClient {
       });
     } catch (error) {
       const failure = isTimeout(error) ? 'timeout' : 'network';
+      this.options.metrics?.flyCall({ route: routeId, outcome: failure, failed: true, seconds: (Date.now() - started) / 1000 });
       this.options.logger.warn({ fly: { route: routeId, attempt, failure, ms: Date.now() - started } }, 'fly call got no answer');
       throw new FlyError('transient', routeId, undefined, undefined, undefined, failure);
     }
     const requestId = response.headers.get('fly-request-id') ?? undefined;
     const status = response.status;
     const data = parseJson(response._data);
+    const failed = status >= 400 && !options.accept?.includes(status);
+    this.options.metrics?.flyCall({ route: routeId, outcome: String(status), failed, seconds: (Date.now() - started) / 1000 });
     this.options.logger.debug({ fly: { route: routeId, status, requestId, attempt, ms: Date.now() - started } }, 'fly call');
-    if (status >= 400 && !options.accept?.includes(status)) {
+    if (failed) {
       const flyStatus = readFlyStatus(data);
       throw new FlyError(classifyFlyFailure(status, flyStatus), routeId, status, flyStatus, requestId);
     }

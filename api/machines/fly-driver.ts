@@ -10,6 +10,7 @@ import {
   type TenantHome,
 } from './driver.ts';
 import type { Config } from '../config/config.ts';
+import type { FlyCallObserver } from '../metrics/hangar-metrics.ts';
 import { FlyClient } from './fly-client.ts';
 import { FlyError } from './fly-errors.ts';
 import type { FlyMachine } from './fly-types.ts';
@@ -223,8 +224,8 @@ export class FlyMachineDriver implements MachineDriver {
  * Builds the Fly driver from `config.fly` (FLY_API_TOKEN, FLY_ORG, FLY_API_BASE_URL, HANGAR_RUNNER_IMAGE,
  * FLY_APP_PREFIX). Throws when a setting the Fly driver needs is missing.
  */
-export function createFlyMachineDriver(fly: Config['fly'], deps: { logger: Logger; hangarVersion: string }): FlyMachineDriver {
+export function createFlyMachineDriver(fly: Config['fly'], deps: { logger: Logger; hangarVersion: string; metrics?: FlyCallObserver }): FlyMachineDriver {
   if (!fly.token || !fly.org || !fly.runnerImage) throw new Error('the Fly driver needs FLY_API_TOKEN, FLY_ORG and HANGAR_RUNNER_IMAGE');
-  const client = new FlyClient({ baseUrl: fly.baseUrl, token: fly.token, orgSlug: fly.org, logger: deps.logger });
+  const client = new FlyClient({ baseUrl: fly.baseUrl, token: fly.token, orgSlug: fly.org, logger: deps.logger, metrics: deps.metrics });
   return new FlyMachineDriver({ client, logger: deps.logger, appPrefix: fly.appPrefix, runnerImage: fly.runnerImage, hangarVersion: deps.hangarVersion });
 }
