@@ -4,6 +4,7 @@ import { createDeploymentWorld, fakeFlyDriver, TEST_PACKAGE, type DeploymentWorl
 import type { LaunchPlan, MachineDriver, MachineStatus, TenantHome } from '../machines/driver.ts';
 import { claimDueDeployments } from './lease.ts';
 import { runReconcilerPass, type PassResult } from './reconciler.ts';
+import type { DeploymentState } from './states.ts';
 
 let world: DeploymentWorld;
 
@@ -30,7 +31,7 @@ async function deployMany(users: TestUser[], perTeam: number, prefix: string): P
   return ids;
 }
 
-async function allIn(ids: string[], state: string): Promise<boolean> {
+async function allIn(ids: string[], state: DeploymentState): Promise<boolean> {
   return (await world.hangar.services.db.deployment.count({ where: { id: { in: ids }, state } })) === ids.length;
 }
 
