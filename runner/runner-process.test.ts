@@ -54,7 +54,7 @@ describe('runner process', () => {
 
   it('answers health 503 when the server does not answer ping in time', async () => {
     // `cat` echoes our ping back as a request, never as a response: a server that is alive but not answering.
-    const runner = await spawnRunner(['--health-timeout-ms', '300', '--', 'cat'], { ...BASE_ENV, HANGAR_RUNNER_TOKEN: TOKEN });
+    const runner = await spawnRunner(['--health-timeout-ms', '300', '--', 'cat'], { ...BASE_ENV, HANGAR_RUNNER_TOKEN: TOKEN, HANGAR_RUNNER_LOG_LEVEL: 'warn' });
     const res = await fetch(`${runner.url}/healthz`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'unavailable' });

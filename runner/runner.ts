@@ -72,7 +72,8 @@ export async function startRunner(args: RunnerArgs, env: NodeJS.ProcessEnv, toke
     throw error;
   }
   const port = (http.server.address() as AddressInfo).port;
-  logger.info({ port, host: args.host }, 'runner listening');
+  // Written at any log level: supervisors (the local driver) read the bound port from this line.
+  logger.child({}, { level: 'info' }).info({ port, host: args.host }, 'runner listening');
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number> => {
     if (stopping || child.hasExited) return finished;
