@@ -22,6 +22,7 @@ import type { MachineDriver } from './machines/driver.ts';
 import { createFlyMachineDriver } from './machines/fly-driver.ts';
 import { LocalMachineDriver } from './machines/local-driver.ts';
 import { createAdmission } from './packages/admission.ts';
+import { UsageRecorder } from './mcp/usage.ts';
 import { SecretRegistry } from './platform/mask.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { Vault } from './vault/vault.ts';
@@ -147,6 +148,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     driver,
     reconciler,
     metrics,
+    usage: new UsageRecorder({ pool, clock, logger }),
   };
   const app = createApp(services);
   const livePool = pool;
@@ -159,6 +161,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
       if (closed) return;
       closed = true;
       await reconciler.stop();
+      await services.usage.flush().catch(() => undefined);
       await driver.close().catch(() => undefined);
       await db.$disconnect().catch(() => undefined);
       if (ownsPool) await livePool.end().catch(() => undefined);

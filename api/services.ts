@@ -13,6 +13,7 @@ import type { SecretRegistry } from './platform/mask.ts';
 import type { Vault } from './vault/vault.ts';
 import type { LaunchChecker } from './deployments/launch-check.ts';
 import type { HangarMetrics } from './metrics/hangar-metrics.ts';
+import type { UsageRecorder } from './mcp/usage.ts';
 
 /**
  * Everything a handler or background loop may use, built once by the composition root (api/compose.ts)
@@ -43,6 +44,8 @@ export interface Services {
   launchChecker: LaunchChecker;
   /** Where machines run: Fly Machines, or local runner processes. Only the reconciler calls it. */
   driver: MachineDriver;
+  /** MCP proxy usage per deployment, flushed to the database in batches. */
+  usage: UsageRecorder;
   /** The reconciler loop of this instance; the API nudges it after recording intent. */
   reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
   /** Prometheus metrics of this process, served by `GET /metrics`. */

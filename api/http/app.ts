@@ -10,6 +10,7 @@ import { registerAccountRoutes } from '../auth/routes.ts';
 import { registerCredentialRoutes } from '../credentials/routes/index.ts';
 import { registerDeploymentRoutes } from '../deployments/routes/index.ts';
 import { registerValidatePackage } from '../packages/validate-route.ts';
+import { registerMcpProxy } from '../mcp/routes.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import { metricsMiddleware, registerMetricsRoute } from '../metrics/routes.ts';
 import { newId } from '../platform/ids.ts';
@@ -120,6 +121,7 @@ export function createApp(services: Services): App {
   registerValidatePackage(app);
   registerCredentialRoutes(app);
   registerDeploymentRoutes(app);
+  registerMcpProxy(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));
   app.onError((error, c) => renderError(c, error));
