@@ -26,7 +26,8 @@ async function scrape(): Promise<Exposition> {
 
 describe('GET /metrics', () => {
   it('refuses a missing or wrong token with 401 and the error shape, and serves the right one', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: TOKEN }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: TOKEN }];
+    for (const headers of attempts) {
       const res = await world.hangar.request('/metrics', { headers });
       expect(res.status).toBe(401);
       const body = (await res.json()) as { error: { code: string; requestId: string } };
@@ -94,7 +95,8 @@ describe('GET /metrics without METRICS_TOKEN', () => {
 
   it('does not exist: 404 with the same body as an unknown route, whatever is presented', async () => {
     const unknown = (await (await hangar.request('/no-such-route')).json()) as { error: { code: string; message: string } };
-    for (const headers of [{}, { authorization: 'Bearer anything-at-all-0123456789' }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer anything-at-all-0123456789' }];
+    for (const headers of attempts) {
       const res = await hangar.request('/metrics', { headers });
       expect(res.status).toBe(404);
       const body = (await res.json()) as { error: { code: string; message: string } };
