@@ -25,14 +25,6 @@ export function isDeclarableEnvName(name: string): boolean {
 }
 
 /**
- * Names the variable that carries one deployment's runner token, so that several deployments of one
- * tenant can share the tenant's secrets without sharing tokens: `HANGAR_RUNNER_TOKEN_<ID>`.
- */
-export function runnerTokenEnvName(deploymentId: string): string {
-  return `HANGAR_RUNNER_TOKEN_${deploymentId.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}`;
-}
-
-/**
  * Values the runner must never print: the token, every variable listed in `HANGAR_RUNNER_SECRET_NAMES`
  * (comma separated) and every variable whose name looks secret. Used to mask the child's stderr.
  */

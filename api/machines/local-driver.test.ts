@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runnerTokenEnvName } from '../../runner/child-env.ts';
 import { connectClient, EVERYTHING, firstText, waitFor } from '../../runner/test-support.ts';
 import { createLogger } from '../platform/logger.ts';
 import { DriverError, type LaunchPlan, type TenantHome } from './driver.ts';
 import { LocalMachineDriver } from './local-driver.ts';
+import { deploymentSecretName } from './machine-config.ts';
+
+const tokenSecret = (deploymentId: string) => ({ [deploymentSecretName(deploymentId, 'HANGAR_RUNNER_TOKEN')]: TOKEN });
 
 const TOKEN = 'local-driver-token-0123456789abcdef';
 const CANARY = 'canary-api-key-5e1f0c7b9d';
@@ -23,7 +25,7 @@ function planFor(deploymentId: string, overrides: Partial<LaunchPlan> = {}): Lau
     packageRef: '@modelcontextprotocol/server-everything@2026.8.31',
     args: [],
     env: { GREETING: 'hello' },
-    secretNames: [runnerTokenEnvName(deploymentId), 'API_KEY'],
+    secretNames: ['API_KEY'],
     guest: { cpuKind: 'shared', cpus: 1, memoryMb: 256 },
     minSecretsVersion: undefined,
     ...overrides,
@@ -48,7 +50,7 @@ describe('LocalMachineDriver', () => {
   beforeAll(async () => {
     process.env.HANGAR_API_ONLY_MARKER = 'must-not-reach-machines';
     home = await driver.ensureTenant('team_1');
-    await driver.setSecrets(home, { [runnerTokenEnvName('dep_a')]: TOKEN, API_KEY: CANARY });
+    await driver.setSecrets(home, { ...tokenSecret('dep_a'), [deploymentSecretName('dep_a', 'API_KEY')]: CANARY });
   });
   afterAll(async () => {
     await driver.close();
@@ -143,11 +145,11 @@ describe('LocalMachineDriver', () => {
   });
 
   it('marks a machine failed when its runner cannot start the server, and close() ends every machine', async () => {
-    const broken = await driver.createMachine(home, planFor('dep_b', { secretNames: [] }));
+    const broken = await driver.createMachine(home, planFor('dep_b'));
     await waitFor(async () => (await machineState(broken.id)) === 'failed', 15_000);
     expect((await driver.getMachine(home, broken.id))?.lastExit?.exitCode).toBe(2);
-    await driver.setSecrets(home, { [runnerTokenEnvName('dep_c')]: TOKEN });
-    const live = await driver.createMachine(home, planFor('dep_c', { secretNames: [runnerTokenEnvName('dep_c')] }));
+    await driver.setSecrets(home, tokenSecret('dep_c'));
+    const live = await driver.createMachine(home, planFor('dep_c', { secretNames: [] }));
     await waitFor(() => passing(live.id), 15_000);
     await expect(driver.createMachine(home, planFor('dep_c'))).rejects.toMatchObject({ kind: 'conflict' });
     await driver.close();
@@ -161,8 +163,8 @@ describe('LocalMachineDriver with the real npx download', () => {
     const driver = new LocalMachineDriver({ dataDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 200 });
     try {
       const home = await driver.ensureTenant('team_npx');
-      await driver.setSecrets(home, { [runnerTokenEnvName('dep_npx')]: TOKEN });
-      const machine = await driver.createMachine(home, planFor('dep_npx', { secretNames: [runnerTokenEnvName('dep_npx')] }));
+      await driver.setSecrets(home, tokenSecret('dep_npx'));
+      const machine = await driver.createMachine(home, planFor('dep_npx', { secretNames: [] }));
       await waitFor(async () => (await driver.getMachine(home, machine.id))?.checks[0]?.status === 'passing', 100_000);
       const { client } = await connectClient((await driver.getMachine(home, machine.id))?.endpoint ?? '', TOKEN);
       expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo');

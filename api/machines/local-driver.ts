@@ -3,7 +3,6 @@ import { mkdir, rm } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../platform/logger.ts';
-import { runnerTokenEnvName } from '../../runner/child-env.ts';
 import { RunnerProcess } from '../../runner/runner-process.ts';
 import {
   DriverError,
@@ -15,6 +14,7 @@ import {
   type MachineStatus,
   type TenantHome,
 } from './driver.ts';
+import { packageCommand, secretMappings } from './machine-config.ts';
 
 export interface LocalMachineDriverOptions {
   /** Machines work in `<dataDir>/machines/<deploymentId>/`; npx shares `<dataDir>/npm-cache`. */
@@ -22,7 +22,7 @@ export interface LocalMachineDriverOptions {
   logger: Logger;
   /** How to start the runner program (default: this Node + tsx + runner/main.ts). */
   runnerCommand?: string[];
-  /** Builds the stdio server command from a plan (default: `npx -y <ref> ...args` / `uvx --from <ref> <name> ...args`). */
+  /** Builds the stdio server command from a plan (default: machine-config's packageCommand, as on Fly). */
   serverCommand?: (plan: LaunchPlan) => string[];
   /** How often each machine's `/healthz` is polled (default 5 s). */
   healthIntervalMs?: number;
@@ -52,19 +52,13 @@ interface LocalMachine {
 const CHECK_NAME = 'runner-health';
 const STOP_GRACE_MS = 8000;
 
-/** The stdio server command for a plan: the pinned npm package through npx, or the PyPI one through uvx. */
-export function defaultServerCommand(plan: LaunchPlan): string[] {
-  if (plan.runtime === 'npm') return ['npx', '-y', plan.packageRef, ...plan.args];
-  const name = plan.packageRef.split('==')[0] ?? plan.packageRef;
-  return ['uvx', '--from', plan.packageRef, name, ...plan.args];
-}
-
 /**
  * Machines as local runner processes, for the zero-configuration mode. Each machine is one runner on a
  * free loopback port, in its own working directory, with a clean environment: never the API's own, only
  * PATH, HOME and TMPDIR (inside the machine's directory), LANG, npm's cache and update-notifier settings,
- * the plan's env, the plan's secrets (read at start, like Fly) and `HANGAR_RUNNER_SECRET_NAMES`. The runner
- * token is the secret named `runnerTokenEnvName(deploymentId)`. Exits are not restarted here: the
+ * the plan's env, the plan's secrets (read at start, like Fly) and `HANGAR_RUNNER_SECRET_NAMES`. Secrets use
+ * the Fly driver's naming (machine-config secretMappings): tenant secret `DEP_<ID>_<NAME>` becomes `<NAME>`
+ * in the machine, and `HANGAR_RUNNER_TOKEN` (the runner's bearer token) is always one of them. Exits are not restarted here: the
  * reconciler sees `failed` (with `lastExit`) and restarts, as it does for health failures on Fly.
  * Not an isolation boundary: machines run as the API's OS user.
  */
@@ -191,15 +185,16 @@ export class LocalMachineDriver implements MachineDriver {
       ...plan.env,
       HANGAR_RUNNER_SECRET_NAMES: plan.secretNames.join(','),
     };
-    for (const name of plan.secretNames) {
-      const value = tenant.secrets.get(name);
+    for (const { env_var: name, name: secretName } of secretMappings(plan)) {
+      const value = secretName === undefined ? undefined : tenant.secrets.get(secretName);
       if (value !== undefined) env[name] = value;
     }
     const log = this.options.logger.child({ machineId: machine.id, deploymentId: plan.deploymentId });
+    const serverCommand = this.options.serverCommand?.(plan) ?? packageCommand(plan.runtime, plan.packageRef, plan.args);
     const runner = new RunnerProcess({
       runnerCommand: this.options.runnerCommand,
-      runnerArgs: ['--token-env', runnerTokenEnvName(plan.deploymentId)],
-      serverCommand: (this.options.serverCommand ?? defaultServerCommand)(plan),
+      runnerArgs: [],
+      serverCommand,
       env,
       cwd: dir,
       onLine: (line) => log.debug({ line: line.slice(0, 2000) }, 'runner output'),
