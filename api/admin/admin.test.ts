@@ -41,7 +41,7 @@ describe('global admin', () => {
   });
 
   it('closes sign-ups through settings', async () => {
-    expect(await (await req('GET', '/v1/admin/settings', admin.keyHeaders)).json()).toEqual({ signupsEnabled: true, requireVerifiedEmailToDeploy: true });
+    expect(await (await req('GET', '/v1/admin/settings', admin.keyHeaders)).json()).toEqual({ signupsEnabled: true, requireVerifiedEmailToDeploy: true, smtpPassword: null });
     expect(await (await req('PUT', '/v1/admin/settings', admin.keyHeaders, { signupsEnabled: false })).json()).toMatchObject({ signupsEnabled: false });
     const refused = await req('POST', '/v1/auth/signup', {}, { email: 'late@example.com', password: 'a-long-unusual-passphrase' });
     expect(refused.status).toBe(403);

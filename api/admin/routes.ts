@@ -6,7 +6,7 @@ import { endOtherSessions } from '../auth/sessions.ts';
 import type { App } from '../http/context.ts';
 import { ConflictError, NotFoundError } from '../http/errors.ts';
 import { deleteUser } from '../users/privacy.ts';
-import { readSettings, SettingsSchema, writeSettings } from './settings.ts';
+import { registerSettingsRoutes } from '../settings/routes.ts';
 
 const UserParams = z.object({ id: z.string().max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'usr_0123456789abcdef' }) });
 const MailSchema = z.object({ id: z.string(), to: z.string(), subject: z.string(), body: z.string(), createdAt: z.string() }).openapi('OutboxMessage');
@@ -41,18 +41,6 @@ const removeUser = authorized(
     method: 'delete', path: '/v1/admin/users/{id}', tags: ['admin'], summary: 'Delete a user (same rules as DELETE /v1/me)',
     request: { params: UserParams },
     responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404, 409) },
-  }),
-  ADMIN,
-);
-const getSettings = authorized(
-  createRoute({ method: 'get', path: '/v1/admin/settings', tags: ['admin'], summary: 'Operator settings', responses: { 200: jsonContent(SettingsSchema, 'Settings'), ...errorResponses(401, 403) } }),
-  ADMIN,
-);
-const putSettings = authorized(
-  createRoute({
-    method: 'put', path: '/v1/admin/settings', tags: ['admin'], summary: 'Change operator settings',
-    request: { body: jsonBody(SettingsSchema.partial()) },
-    responses: { 200: jsonContent(SettingsSchema, 'Settings'), ...errorResponses(400, 401, 403) },
   }),
   ADMIN,
 );
@@ -103,14 +91,8 @@ export function registerAdminRoutes(app: App): void {
     await services.audit.record({ ...auditActor(c), action: 'admin.user.delete', resourceType: 'user', resourceId: id, data: { deletedTeamIds } });
     return c.body(null, 204);
   });
-  app.openapi(getSettings, async (c) => c.json(await readSettings(c.get('services').db), 200));
-  app.openapi(putSettings, async (c) => {
-    const services = c.get('services');
-    const patch = c.req.valid('json');
-    const settings = await writeSettings(services.db, patch, services.clock.now());
-    await services.audit.record({ ...auditActor(c), action: 'admin.settings.update', resourceType: 'settings', data: patch });
-    return c.json(settings, 200);
-  });
+  // Settings live in api/settings (plain values and vault-encrypted ones such as the SMTP password).
+  registerSettingsRoutes(app);
   app.openapi(outbox, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const rows = await c.get('services').db.mailMessage.findMany({
