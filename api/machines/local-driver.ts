@@ -97,6 +97,11 @@ export class LocalMachineDriver implements MachineDriver {
     if (names.some((name) => tenant.secrets.delete(name))) tenant.secretsVersion++;
   }
 
+  /** The runner process id of a running machine (operators and tests; Fly has no equivalent). */
+  pidOf(machineId: string): number | undefined {
+    return this.machines.get(machineId)?.process?.pid;
+  }
+
   async listMachines(home: TenantHome): Promise<MachineStatus[]> {
     return this.machinesOf(home.appName).map((machine) => this.statusOf(machine));
   }
