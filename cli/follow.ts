@@ -43,13 +43,14 @@ export async function followDeployment(id: string, options: FollowOptions): Prom
     spinnerShown = false;
   };
   for (;;) {
-    const page = await readEvents(api, id, cursor);
-    cursor = page.cursor;
-    if (page.events.length) clear();
-    for (const event of page.events) write(`  ${formatEvent(out, event)}\n`);
     try {
+      const page = await readEvents(api, id, cursor);
+      cursor = page.cursor;
+      if (page.events.length) clear();
+      for (const event of page.events) write(`  ${formatEvent(out, event)}\n`);
       deployment = await api.get<Deployment>(`/v1/deployments/${encodeURIComponent(id)}`);
     } catch (error) {
+      // A deleted deployment disappears from the API: for `rm --wait` that is the goal.
       if (target === 'deleted' && (error as { status?: number }).status === 404) return clear(), { outcome: 'deleted', deployment };
       throw error;
     }
