@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CliError } from './errors.ts';
 
 /** The Hangar a fresh install talks to: a local `npm start`. */
-export const DEFAULT_URL = 'http://localhost:8080';
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 /** What `hangar login` stores: the server, an API key (never a password) and who it belongs to. */
 export const StoredConfigSchema = z.object({

@@ -15,6 +15,8 @@ export interface FollowOptions {
   intervalMs: number;
   /** The state that ends the wait successfully (default running). */
   target?: 'running' | 'stopped' | 'deleted';
+  /** Print only events after `cursor` (a lifecycle change follows from where the history ends). */
+  cursor?: string;
   signal?: AbortSignal;
 }
 
@@ -34,7 +36,7 @@ export async function followDeployment(id: string, options: FollowOptions): Prom
   const { api, out, write, tty } = options;
   const target = options.target ?? 'running';
   const started = Date.now();
-  let cursor: string | undefined;
+  let cursor = options.cursor;
   let frame = 0;
   let spinnerShown = false;
   let deployment: Deployment | undefined;

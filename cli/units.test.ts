@@ -99,7 +99,7 @@ describe('configuration', () => {
     expect(effectiveConfig({ HANGAR_URL: 'http://b.example/', HANGAR_API_KEY: 'hgr_env', HANGAR_TEAM: 'ops' }, stored)).toMatchObject({
       url: 'http://b.example', apiKey: 'hgr_env', keyFromEnv: true, team: 'ops',
     });
-    expect(effectiveConfig({}, {}).url).toBe('http://localhost:8080');
+    expect(effectiveConfig({}, {}).url).toBe('http://127.0.0.1:8080');
   });
 });
 

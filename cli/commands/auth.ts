@@ -43,7 +43,15 @@ function serverUrl(ctx: CommandContext, flag: string | undefined): string {
  */
 async function storeKeyFromSession(ctx: CommandContext, url: string, cookie: string, user: User): Promise<void> {
   const session = createApiClient({ baseUrl: url, cookie });
-  const created = await session.send<CreatedKey>('POST', '/v1/me/keys', { name: `hangar-cli@${hostname()}`.slice(0, 100), scopes: CLI_SCOPES });
+  let created: CreatedKey;
+  try {
+    created = await session.send<CreatedKey>('POST', '/v1/me/keys', { name: `hangar-cli@${hostname()}`.slice(0, 100), scopes: CLI_SCOPES });
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'csrf_rejected') {
+      throw new CliError(`${error.message}: ${url} is not the server's public URL`, EXIT.auth, 'Log in with --url set to the server\'s HANGAR_PUBLIC_URL.');
+    }
+    throw error;
+  }
   await session.send('POST', '/v1/auth/logout').catch(() => undefined);
   writeStoredConfig(ctx.configPath, { ...ctx.config.stored, url, apiKey: created.key, keyId: created.id, email: user.email });
   ctx.out.line(`${ctx.out.green('✓')} Logged in to ${url} as ${ctx.out.bold(user.email)} (API key ${created.prefix}… stored in ${ctx.configPath})`);
@@ -69,7 +77,7 @@ async function loginWithKey(ctx: CommandContext, url: string, key: string): Prom
   ctx.out.line(`${ctx.out.green('✓')} Logged in to ${url} as ${ctx.out.bold(me.email)} (API key stored in ${ctx.configPath})`);
 }
 
-const URL_OPTION = { type: 'string', value: 'url', description: 'The Hangar server (default: HANGAR_URL, the stored one, or http://localhost:8080)' } as const;
+const URL_OPTION = { type: 'string', value: 'url', description: 'The Hangar server (default: HANGAR_URL, the stored one, or http://127.0.0.1:8080)' } as const;
 
 export const authCommands: Command[] = [
   {

@@ -16,10 +16,22 @@ const WAIT_OPTIONS = {
   interval: { type: 'string', value: 'ms', description: 'Polling interval in milliseconds (default 1000)' },
 } as const;
 
+/** The cursor after a deployment's last event, so a follow prints only what happens next. */
+async function lastEventCursor(ctx: CommandContext, id: string): Promise<string | undefined> {
+  let cursor: string | undefined;
+  for (let page = 0; page < 1000; page += 1) {
+    const next = await readEvents(ctx.api(), id, cursor);
+    cursor = next.cursor;
+    if (next.events.length < 200) break;
+  }
+  return cursor;
+}
+
 /** Sends a lifecycle request and, with --wait, follows the deployment to the state it asked for. */
 async function lifecycle(ctx: CommandContext, values: OptionValues, ref: string, action: 'start' | 'stop' | 'restart' | 'delete'): Promise<number | void> {
   const dep = await resolveDeployment(ctx, ref, stringOption(values, 'team'));
   const api = ctx.api();
+  const cursor = values.wait ? await lastEventCursor(ctx, dep.id) : undefined;
   const path = `/v1/deployments/${encodeURIComponent(dep.id)}`;
   const updated = action === 'delete' ? await api.send<Deployment>('DELETE', path) : await api.send<Deployment>('POST', `${path}/${action}`);
   const verb = { start: 'Starting', stop: 'Stopping', restart: 'Restarting', delete: 'Deleting' }[action];
@@ -28,7 +40,7 @@ async function lifecycle(ctx: CommandContext, values: OptionValues, ref: string,
   const target = action === 'delete' ? 'deleted' : action === 'stop' ? 'stopped' : 'running';
   const { outcome, deployment } = await followDeployment(updated.id, {
     api, out: ctx.out, write: (t) => void ctx.io.stdout.write(t), tty: ctx.io.stdout.isTTY === true,
-    timeoutMs: numberOption(values, 'timeout', 120) * 1000, intervalMs: Math.max(50, numberOption(values, 'interval', 1000)), target,
+    cursor, timeoutMs: numberOption(values, 'timeout', 120) * 1000, intervalMs: Math.max(50, numberOption(values, 'interval', 1000)), target,
   });
   if (outcome !== target) throw new CliError(`${updated.name} is ${deployment?.state ?? outcome}${outcome === 'timeout' ? ' (timed out)' : ''}`, EXIT.error);
   ctx.out.line(`${ctx.out.green('✓')} ${updated.name} is ${outcome}`);
