@@ -126,17 +126,17 @@ async function commit(
   const now = deps.clock.now();
   const newState = 'state' in move ? move.state : move.kind === 'fail' ? 'failed' : dep.state;
   const changed = newState !== dep.state;
+  const update = {
+    where: { id: dep.id, leaseHolder: deps.holder },
+    data: { ...data, state: newState, stateReason: move.reason, ...(changed ? { stateChangedAt: now } : {}), version: { increment: 1 } },
+  };
+  if (!changed && extraEvents.length === 0) {
+    // The common steady-state look: one statement, no interactive transaction (a pass writes thousands).
+    if ((await deps.db.deployment.updateMany(update)).count !== 1) throw new LeaseLostError();
+    return;
+  }
   await deps.db.$transaction(async (tx) => {
-    const updated = await tx.deployment.updateMany({
-      where: { id: dep.id, leaseHolder: deps.holder },
-      data: {
-        ...data,
-        state: newState,
-        stateReason: move.reason,
-        ...(changed ? { stateChangedAt: now } : {}),
-        version: { increment: 1 },
-      },
-    });
+    const updated = await tx.deployment.updateMany(update);
     if (updated.count !== 1) throw new LeaseLostError();
     for (const event of extraEvents) await recordEvent(tx, { deploymentId: dep.id, ...event, at: now });
     if (changed) {
