@@ -130,7 +130,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     clock,
     logger,
     migrations: readMigrations().map((m) => m.name),
-    mailer: createMailer(config, db, logger),
+    mailer: createMailer(config, db, logger, vault),
     rateLimiter: config.rateLimits.store === 'memory' ? createMemoryRateLimiter() : createPostgresRateLimiter(pool),
     audit: createAuditLog(db, clock, logger),
     vault,

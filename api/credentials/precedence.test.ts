@@ -77,19 +77,19 @@ describe('user credential over team credential, through the API', () => {
     expect((await call(`${teamCreds()}/INLINE_TOKEN`, 'DELETE', world.owner.keyHeaders)).status).toBe(404);
   });
 
-  it('a new team value reaches no running machine, nor a restarted one: only a redeploy (PATCH) pushes it', async () => {
+  it('a new team value reaches no running machine until a restart (or a redeploy) boots it again', async () => {
     expect((await call(`${teamCreds()}/SHARED_TOKEN`, 'PUT', world.owner.keyHeaders, { value: 'team-value-v2' })).status).toBe(200);
     await world.settle(async () => true);
     expect(machineOf(ids.byMember).bootEnv?.API_TOKEN).toBe('team-value-v1');
-    // A restart reboots the machine with the Fly app secret pushed at the last launch, still v1.
+    // A restart the user asks for pushes the current values, then reboots the machine (Fly reads secrets at boot).
     const RESTART = 'POST /v1/apps/{app_name}/machines/{machine_id}/restart';
     const restartsBefore = world.fly.callCount(RESTART);
     const bootBefore = machineOf(ids.byMember).bootEnv;
     expect((await call(`/v1/deployments/${ids.byMember}/restart`, 'POST', member.keyHeaders)).status).toBe(202);
     await world.settle(async () => world.fly.callCount(RESTART) > restartsBefore && (await deployment(ids.byMember)).state === 'running');
     expect(machineOf(ids.byMember).bootEnv).not.toBe(bootBefore); // it did boot again
-    expect(machineOf(ids.byMember).bootEnv?.API_TOKEN).toBe('team-value-v1');
-    // A configuration change (new generation) makes the launcher resolve and push the secrets again.
+    expect(machineOf(ids.byMember).bootEnv?.API_TOKEN).toBe('team-value-v2');
+    // A configuration change (new generation) resolves and pushes the secrets again too.
     expect((await call(`/v1/deployments/${ids.byMember}`, 'PATCH', member.keyHeaders, { args: [] })).status).toBe(202);
     await settledRunning(ids.byMember, 2);
     expect(machineOf(ids.byMember).bootEnv?.API_TOKEN).toBe('team-value-v2');

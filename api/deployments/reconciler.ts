@@ -225,6 +225,8 @@ async function reconcileOne(
       await commit(deps, dep, { ...move.counters, ...exitData, machineId: move.machineId }, move, exitEvents);
       break;
     case 'restart':
+      // A restart the user asked for boots with the credentials' current values (Fly reads secrets at boot).
+      if (dep.restartRequestedAt) await pushSecrets(deps, dep, home!);
       // Fly restarts only a started machine (412 otherwise); a stopped or failed one is started instead.
       if (machine?.state === 'started') await deps.driver.restartMachine(home!, move.machineId);
       else await deps.driver.startMachine(home!, move.machineId);

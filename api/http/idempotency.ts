@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { Prisma } from '../db/generated/client.ts';
 import type { AppEnv } from './context.ts';
@@ -31,7 +30,8 @@ export async function withIdempotency(
   if (!principal) throw new UnauthorizedError();
   const { db, clock } = c.get('services');
   const fullScope = `${principal.userId}:${scope}`;
-  const requestHash = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+  // Keyed, so a stored hash of a body with inline secrets cannot be used to guess them offline.
+  const requestHash = c.get('services').vault.keyedDigest(JSON.stringify(body ?? null));
   const now = clock.now();
 
   await db.idempotencyRecord.deleteMany({ where: { scope: fullScope, key, expiresAt: { lt: now } } });

@@ -51,7 +51,7 @@ export function createSmtpMailer(smtp: NonNullable<Config['smtp']>, logger: Logg
  * The mailer config asks for: SMTP when SMTP_HOST is set, else the outbox. With `vault`, the SMTP password
  * stored encrypted in the settings (`PUT /v1/admin/settings`) takes precedence over SMTP_PASSWORD.
  */
-export function createMailer(config: Config, db: Db, logger: Logger, vault?: Vault): Mailer {
+export function createMailer(config: Config, db: Db, logger: Logger, vault: Vault): Mailer {
   if (!config.smtp) return createOutboxMailer(db, logger);
-  return createSmtpMailer(config.smtp, logger, vault ? { password: () => readSensitiveSetting({ db, vault }, 'smtpPassword') } : {});
+  return createSmtpMailer(config.smtp, logger, { password: () => readSensitiveSetting({ db, vault }, 'smtpPassword') });
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Clock } from '../platform/clock.ts';
 import type { SecretRegistry } from '../platform/mask.ts';
 import { decryptToken, encryptToken, InvalidTokenError, type InvalidTokenReason } from './fernet.ts';
@@ -75,6 +76,15 @@ export class Vault {
   }
 
   /** True when `stored` is not under the newest key. */
+  /**
+   * A keyed digest (HMAC-SHA256 under a key derived from the newest Fernet key) for values Hangar must
+   * compare later but must not be able to reverse offline, e.g. request bodies carrying inline secrets.
+   */
+  keyedDigest(text: string): string {
+    const derived = createHmac('sha256', this.ring.current.key.signingKey).update('hangar-keyed-digest-v1').digest();
+    return createHmac('sha256', derived).update(text, 'utf8').digest('hex');
+  }
+
   needsRotation(stored: Pick<StoredSecret, 'keyId'>): boolean {
     return stored.keyId !== this.ring.current.id;
   }
