@@ -24,9 +24,9 @@ describe('buildMachineConfig', () => {
       guest: { cpu_kind: 'shared', cpus: 1, memory_mb: 256 },
       init: {
         entrypoint: ['hangar-runner'],
-        cmd: ['--port', '8080', '--', 'npx', '-y', '@modelcontextprotocol/server-everything@2026.8.31', 'stdio'],
+        cmd: ['--host', '::', '--port', '8080', '--', 'npx', '-y', '@modelcontextprotocol/server-everything@2026.8.31', 'stdio'],
       },
-      env: { LOG_LEVEL: 'info' },
+      env: { LOG_LEVEL: 'info', HANGAR_RUNNER_SECRET_NAMES: 'HANGAR_RUNNER_TOKEN,GITHUB_TOKEN' },
       processes: [
         {
           ignore_app_secrets: true,
@@ -49,7 +49,7 @@ describe('buildMachineConfig', () => {
 
   it('runs PyPI packages with uvx', () => {
     const config = buildMachineConfig(samplePlan({ runtime: 'pypi', packageRef: 'mcp-server-fetch==2025.4.7', args: [] }), options);
-    expect(config.init?.cmd).toEqual(['--port', '8080', '--', 'uvx', 'mcp-server-fetch==2025.4.7']);
+    expect(config.init?.cmd).toEqual(['--host', '::', '--port', '8080', '--', 'uvx', 'mcp-server-fetch==2025.4.7']);
   });
 
   it('refuses unpinned images and packages', () => {
@@ -71,7 +71,8 @@ describe('buildMachineConfig', () => {
     const config = buildMachineConfig(samplePlan({ secretNames: ['API_KEY', 'GITHUB_TOKEN'] }), options);
     const text = JSON.stringify(config);
     expect(text).toContain('DEP_0123456789ABCDEF_API_KEY');
-    expect(Object.keys(config.env ?? {})).toEqual(['LOG_LEVEL']);
+    expect(Object.keys(config.env ?? {})).toEqual(['LOG_LEVEL', 'HANGAR_RUNNER_SECRET_NAMES']);
+    expect(config.env?.HANGAR_RUNNER_SECRET_NAMES).toBe('HANGAR_RUNNER_TOKEN,API_KEY,GITHUB_TOKEN');
     expect(Object.keys(config.metadata ?? {}).sort()).toEqual(['hangar_deployment', 'hangar_generation', 'hangar_team', 'hangar_version']);
   });
 });

@@ -100,9 +100,11 @@ export function buildMachineConfig(plan: LaunchPlan, options: MachineConfigOptio
     guest: { cpu_kind: guest.cpuKind, cpus: guest.cpus, memory_mb: guest.memoryMb },
     init: {
       entrypoint: ['hangar-runner'],
-      cmd: ['--port', String(RUNNER_PORT), '--', ...packageCommand(plan.runtime, plan.packageRef, plan.args)],
+      // `::`: Fly's private network (6PN) is IPv6; the proxy and the health check reach the runner there.
+      cmd: ['--host', '::', '--port', String(RUNNER_PORT), '--', ...packageCommand(plan.runtime, plan.packageRef, plan.args)],
     },
-    env: { ...plan.env },
+    // Names only (never values): the runner masks these variables' values in the server's forwarded stderr.
+    env: { ...plan.env, HANGAR_RUNNER_SECRET_NAMES: secrets.map((s) => s.env_var).join(',') },
     processes: [{ ignore_app_secrets: true, secrets }],
     restart: { policy: 'on-failure', max_retries: options.restartMaxRetries ?? 3 },
     checks: {

@@ -162,7 +162,7 @@ describe('the fake Machines API', () => {
     const cfg = buildMachineConfig(plan, { runnerImage: TEST_IMAGE, hangarVersion: '0.1.0' });
     await call('POST', '/v1/apps/hangar-t4/machines', { name: 'm', region: 'iad', config: cfg, min_secrets_version: version });
     const machine = await eventually(() => fake.machines('hangar-t4')[0]!, (m) => m.state === 'started');
-    expect(machine.bootEnv).toEqual({ LOG_LEVEL: 'info', GITHUB_TOKEN: 'gh-canary', HANGAR_RUNNER_TOKEN: 'rt-canary' });
+    expect(machine.bootEnv).toEqual({ LOG_LEVEL: 'info', HANGAR_RUNNER_SECRET_NAMES: 'HANGAR_RUNNER_TOKEN,GITHUB_TOKEN', GITHUB_TOKEN: 'gh-canary', HANGAR_RUNNER_TOKEN: 'rt-canary' });
   });
 
   it('answers name_taken for a name another organization holds, and hides that app', async () => {
