@@ -119,7 +119,7 @@ describe('hangar CLI journey', () => {
     const mcpUrl = `${served.url}/v1/deployments/${deploymentId}/mcp`;
     expect(res.stdout).toContain(`npm:${TEST_PACKAGE}@1.1.0 admitted`);
     expect(res.stdout).toContain(`Deploying tools (${deploymentId})`);
-    expect(res.stdout).toMatch(/provisioning → running/);
+    expect(res.stdout).toMatch(/(provisioning|starting) → running/);
     expect(res.stdout).toContain('tools is running');
     expect(res.stdout).toContain(`MCP endpoint: ${mcpUrl}`);
     const token = res.stdout.match(/"Authorization": "Bearer (hgr_\w+)"/)?.[1];
