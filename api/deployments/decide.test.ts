@@ -116,6 +116,11 @@ describe('decideMove', () => {
     expect(decideMove(failed, machine({ state: 'stopped' }), NOW, S)).toMatchObject({ kind: 'restart', counters: { restartCount: 0 } });
   });
 
+  it('waits for a machine in a transient state before a requested restart', () => {
+    const move = decideMove(dep({ restartRequestedAt: ago(1000), state: 'starting' }), machine({ state: 'starting', checks: [] }), NOW, S);
+    expect(move).toMatchObject({ kind: 'observe', state: 'starting' });
+  });
+
   it('leaves a failed deployment alone, stopping its machine if it still runs', () => {
     expect(decideMove(dep({ state: 'failed' }), machine(), NOW, S)).toMatchObject({ kind: 'stop', state: 'failed' });
     expect(decideMove(dep({ state: 'failed' }), machine({ state: 'stopped' }), NOW, S)).toMatchObject({ kind: 'observe', state: 'failed' });

@@ -150,7 +150,8 @@ export function decideMove(dep: DeploymentView, machine: MachineStatus | undefin
   }
 
   // desired: running
-  if (dep.restartRequestedAt && machine) {
+  // A machine in a transient state cannot be restarted (Fly answers 412): wait for it to settle first.
+  if (dep.restartRequestedAt && machine && !TRANSIENT.has(machine.state)) {
     return { kind: 'restart', machineId: machine.id, state: 'restarting', reason: 'restart requested', counters: FRESH };
   }
   // A failed deployment with no machine left that is asked to restart gets a new machine.

@@ -65,7 +65,9 @@ export class ReconcilerLoop {
         this.logger.warn({ err: error }, 'reconciler pass failed');
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.idleMs);
+        // Each deployment's next_reconcile_at already spaces its own checks; the loop itself only idles
+        // briefly, so a slow pass does not add a whole interval to every health observation.
+        const timer = setTimeout(resolve, Math.min(this.idleMs, this.deps.settings.busyIntervalMs));
         this.wake = () => {
           clearTimeout(timer);
           resolve();
