@@ -60,6 +60,7 @@ export const EnvSchema = z.object({
   FLY_API_BASE_URL: httpUrl.default('https://api.machines.dev'),
   FLY_DEFAULT_REGION: z.string().regex(/^[a-z]{3}$/, 'must be a three-letter Fly region').default('iad'),
   FLY_APP_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/).default('hangar'),
+  FLY_CONTROL_NETWORK: z.string().regex(/^[a-z0-9-]{0,63}$/, 'must be a Fly network name (empty: the default network)').default(''),
   HANGAR_RUNNER_IMAGE: z
     .string()
     .regex(/@sha256:[a-f0-9]{64}$/, 'must be pinned by digest (image@sha256:...)')
@@ -132,6 +133,8 @@ export interface Config {
     runnerImage: string | undefined;
     region: string;
     appPrefix: string;
+    /** The 6PN network Hangar's own app is on; tenant apps get their Flycast address there. */
+    controlNetwork: string;
   };
   npmRegistryUrl: string;
   pypiBaseUrl: string;
@@ -289,6 +292,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
       runnerImage: env.HANGAR_RUNNER_IMAGE,
       region: env.FLY_DEFAULT_REGION,
       appPrefix: env.FLY_APP_PREFIX,
+      controlNetwork: env.FLY_CONTROL_NETWORK,
     },
     npmRegistryUrl: env.NPM_REGISTRY_URL,
     pypiBaseUrl: env.PYPI_BASE_URL,

@@ -14,11 +14,17 @@ import type { FlyCallObserver } from '../metrics/hangar-metrics.ts';
 import { FlyClient } from './fly-client.ts';
 import { FlyError } from './fly-errors.ts';
 import type { FlyMachine } from './fly-types.ts';
-import { buildMachineConfig, METADATA, RUNNER_PORT, type MachineConfigOptions } from './machine-config.ts';
+import { buildMachineConfig, FLYCAST_PORT, METADATA, type MachineConfigOptions } from './machine-config.ts';
 
 export interface FlyDriverOptions extends MachineConfigOptions {
   client: FlyClient;
   logger: Logger;
+  /**
+   * The 6PN network Hangar's own app is on ('' = the organization's default network). Each tenant app gets
+   * its Flycast address there, so Hangar reaches every tenant while tenants, each on a network of its own,
+   * cannot reach each other (config FLY_CONTROL_NETWORK).
+   */
+  controlNetwork?: string;
   /** Tenant apps are named `<appPrefix>-<team id>` (config FLY_APP_PREFIX). */
   appPrefix: string;
   /** How long a restart holds the machine's lease, and waits for `started` under it. */
@@ -42,8 +48,13 @@ export function tenantNetwork(appName: string): string {
   return `${appName}-net`;
 }
 
+/** Where Hangar's proxy reaches a tenant app's runners: its Flycast name (the machine is chosen by header). */
+export function flycastEndpoint(appName: string): string {
+  return `http://${appName}.flycast:${FLYCAST_PORT}`;
+}
+
 /** Maps Fly's machine JSON to what the reconciler reads. Unknown states read as `failed`, unknown checks as `critical`. */
-export function toMachineStatus(machine: FlyMachine): MachineStatus {
+export function toMachineStatus(machine: FlyMachine, appName: string): MachineStatus {
   const metadata = machine.config?.metadata ?? {};
   const generation = Number(metadata[METADATA.generation]);
   return {
@@ -51,7 +62,7 @@ export function toMachineStatus(machine: FlyMachine): MachineStatus {
     name: machine.name ?? '',
     state: (STATES.has(machine.state ?? '') ? machine.state : 'failed') as MachineState,
     version: machine.version ?? machine.instance_id ?? '',
-    endpoint: machine.private_ip ? `http://[${machine.private_ip}]:${RUNNER_PORT}` : undefined,
+    endpoint: flycastEndpoint(appName),
     checks: (machine.checks ?? []).map((check) => ({
       name: check.name ?? '',
       status: (CHECKS.has(check.status ?? '') ? check.status : 'critical') as CheckStatus,
@@ -106,8 +117,9 @@ export class FlyMachineDriver implements MachineDriver {
       network = await this.readAppNetwork(appName);
       if (network === undefined) throw new DriverError('rejected', `Fly app name ${appName} is taken by another organization`);
     }
+    const control = this.options.controlNetwork ?? '';
     const ips = await client.listIpAssignments(appName);
-    if (!ips.some((ip) => ip.network?.name === network)) await client.assignPrivateIp(appName, network);
+    if (!ips.some((ip) => (ip.network?.name ?? '') === control && ip.ip?.includes(':'))) await client.assignPrivateIp(appName, control);
     return { appName, network };
   }
 
@@ -132,12 +144,12 @@ export class FlyMachineDriver implements MachineDriver {
   /** Every live machine of the app, in one list call per page (Fly pages with `fly-next-cursor`). */
   async listMachines(home: TenantHome): Promise<MachineStatus[]> {
     const machines = await this.options.client.listMachines(home.appName);
-    return machines.filter((m) => m.state !== 'destroyed').map(toMachineStatus);
+    return machines.filter((m) => m.state !== 'destroyed').map((m) => toMachineStatus(m, home.appName));
   }
 
   async getMachine(home: TenantHome, machineId: string): Promise<MachineStatus | undefined> {
     try {
-      const machine = toMachineStatus(await this.options.client.getMachine(home.appName, machineId));
+      const machine = toMachineStatus(await this.options.client.getMachine(home.appName, machineId), home.appName);
       return machine.state === 'destroyed' ? undefined : machine;
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -155,7 +167,7 @@ export class FlyMachineDriver implements MachineDriver {
       ...(plan.minSecretsVersion === undefined ? {} : { min_secrets_version: plan.minSecretsVersion }),
     });
     this.options.logger.info({ fly: { app: home.appName, machine: machine.id, deployment: plan.deploymentId } }, 'fly machine created');
-    return toMachineStatus(machine);
+    return toMachineStatus(machine, home.appName);
   }
 
   async updateMachine(home: TenantHome, machineId: string, version: string, plan: LaunchPlan): Promise<MachineStatus> {
@@ -166,7 +178,7 @@ export class FlyMachineDriver implements MachineDriver {
       region: plan.region,
       ...(plan.minSecretsVersion === undefined ? {} : { min_secrets_version: plan.minSecretsVersion }),
     });
-    return toMachineStatus(machine);
+    return toMachineStatus(machine, home.appName);
   }
 
   async startMachine(home: TenantHome, machineId: string): Promise<void> {
@@ -227,5 +239,12 @@ export class FlyMachineDriver implements MachineDriver {
 export function createFlyMachineDriver(fly: Config['fly'], deps: { logger: Logger; hangarVersion: string; metrics?: FlyCallObserver }): FlyMachineDriver {
   if (!fly.token || !fly.org || !fly.runnerImage) throw new Error('the Fly driver needs FLY_API_TOKEN, FLY_ORG and HANGAR_RUNNER_IMAGE');
   const client = new FlyClient({ baseUrl: fly.baseUrl, token: fly.token, orgSlug: fly.org, logger: deps.logger, metrics: deps.metrics });
-  return new FlyMachineDriver({ client, logger: deps.logger, appPrefix: fly.appPrefix, runnerImage: fly.runnerImage, hangarVersion: deps.hangarVersion });
+  return new FlyMachineDriver({
+    client,
+    logger: deps.logger,
+    appPrefix: fly.appPrefix,
+    runnerImage: fly.runnerImage,
+    hangarVersion: deps.hangarVersion,
+    controlNetwork: fly.controlNetwork,
+  });
 }

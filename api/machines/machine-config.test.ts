@@ -17,7 +17,7 @@ function rejection(run: () => unknown): string {
 }
 
 describe('buildMachineConfig', () => {
-  it('builds the whole config: runner under init, guest, restart, check, stop, metadata, no services', () => {
+  it('builds the whole config: runner under init, guest, restart, check, stop, metadata, a private Flycast service', () => {
     const config = buildMachineConfig(samplePlan(), options);
     expect(config).toEqual({
       image: TEST_IMAGE,
@@ -36,6 +36,8 @@ describe('buildMachineConfig', () => {
           ],
         },
       ],
+      // A private service for Flycast only; no public address is ever allocated (see fly-driver.ts ensureTenant).
+      services: [{ protocol: 'tcp', internal_port: 8080, autostop: 'off', autostart: false, ports: [{ port: 80, handlers: ['http'] }] }],
       restart: { policy: 'on-failure', max_retries: 3 },
       checks: {
         runner: { type: 'http', port: 8080, path: '/healthz', method: 'GET', protocol: 'http', interval: '15s', timeout: '5s', grace_period: '30s' },
@@ -44,7 +46,6 @@ describe('buildMachineConfig', () => {
       metadata: { hangar_team: 'team_fedcba9876543210', hangar_deployment: 'dep_0123456789abcdef', hangar_generation: '1', hangar_version: '0.1.0' },
       auto_destroy: false,
     });
-    expect(config).not.toHaveProperty('services');
   });
 
   it('runs PyPI packages with uvx', () => {

@@ -43,6 +43,9 @@ export interface MachineConfigOptions {
   stopTimeout?: string;
 }
 
+/** The port of the private (Flycast) service in front of the runner. */
+export const FLYCAST_PORT = 80;
+
 const DIGEST_PINNED = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[a-f0-9]{64}$/;
 const NPM_PINNED = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const PYPI_PINNED = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9,._-]+\])?==\d[0-9A-Za-z.!+_-]*$/;
@@ -106,6 +109,11 @@ export function buildMachineConfig(plan: LaunchPlan, options: MachineConfigOptio
     // Names only (never values): the runner masks these variables' values in the server's forwarded stderr.
     env: { ...plan.env, HANGAR_RUNNER_SECRET_NAMES: secrets.map((s) => s.env_var).join(',') },
     processes: [{ ignore_app_secrets: true, secrets }],
+    // Flycast only (no public IP is ever allocated): Hangar's proxy reaches the runner through the Fly proxy
+    // at <app>.flycast, pinning this machine with `fly-force-instance-id`. Always on: Hangar decides restarts.
+    services: [
+      { protocol: 'tcp', internal_port: RUNNER_PORT, autostop: 'off', autostart: false, ports: [{ port: FLYCAST_PORT, handlers: ['http'] }] },
+    ],
     restart: { policy: 'on-failure', max_retries: options.restartMaxRetries ?? 3 },
     checks: {
       [RUNNER_CHECK_NAME]: {

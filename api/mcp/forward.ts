@@ -28,10 +28,13 @@ export function forwardToRunner(options: {
   headers: Headers;
   body: ReadableStream<Uint8Array> | null;
   runnerToken: string;
+  /** Fly machine to route to through Flycast (`fly-force-instance-id`). */
+  instanceId?: string;
   signal: AbortSignal;
   connectTimeoutMs: number;
 }): Promise<Upstream> {
   const headers: Record<string, string> = { authorization: `Bearer ${options.runnerToken}` };
+  if (options.instanceId) headers['fly-force-instance-id'] = options.instanceId;
   for (const name of FORWARD_REQUEST) {
     const value = options.headers.get(name);
     if (value !== null) headers[name] = value;

@@ -80,6 +80,9 @@ describe('MCP proxy', () => {
     expect(received.headers.authorization).toBe(`Bearer ${runnerToken}`);
     expect(received.headers.cookie).toBeUndefined();
     expect(received.headers['mcp-protocol-version']).toBe('2025-06-18');
+    // On Fly the endpoint is the tenant app's Flycast name; the header pins this deployment's machine.
+    const dep = await world.hangar.services.db.deployment.findUniqueOrThrow({ where: { id: depId } });
+    expect(received.headers['fly-force-instance-id']).toBe(dep.machineId);
     expect(received.body).toBe(rpc(1, 'tools/list'));
   });
 

@@ -31,6 +31,8 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
       headers: c.req.raw.headers,
       body: method === 'POST' ? c.req.raw.body : null,
       runnerToken,
+      // On Fly the endpoint is the tenant app's Flycast name; this header pins the deployment's own machine.
+      instanceId: services.driver.kind === 'fly' ? (dep.machineId ?? undefined) : undefined,
       signal: c.req.raw.signal,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
     });
