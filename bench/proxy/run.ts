@@ -10,9 +10,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { echoThroughput, timeEchoCalls } from '../lib/mcp-timing.ts';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { loadConfig } from '../../api/config/config.ts';
@@ -28,32 +28,8 @@ const VERSION = (JSON.parse(readFileSync(new URL(`../../node_modules/${PACKAGE}/
 
 setMaxListeners(0); // the SDK's HTTP client leaves an abort listener per call on a shared signal
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function timeCalls(client: Client): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < WARMUP; i++) await client.callTool({ name: 'echo', arguments: { message: `w${i}` } });
-  const samples: number[] = [];
-  for (let i = 0; i < CALLS; i++) {
-    const start = performance.now();
-    await client.callTool({ name: 'echo', arguments: { message: `m${i}` } });
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
-
-async function throughput(client: Client, concurrency: number): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < CALLS) await client.callTool({ name: 'echo', arguments: { message: `t${next++}` } });
-    }),
-  );
-  return CALLS / ((performance.now() - start) / 1000);
-}
+const timeCalls = (client: Client) => timeEchoCalls(client, CALLS, WARMUP);
+const throughput = (client: Client, concurrency: number) => echoThroughput(client, CALLS, concurrency);
 
 async function httpClient(url: string, token: string): Promise<Client> {
   const client = new Client({ name: 'bench', version: '1.0.0' });

@@ -8,8 +8,8 @@ import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { echoThroughput, timeEchoCalls } from '../lib/mcp-timing.ts';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { RunnerProcess } from '../../runner/runner-process.ts';
@@ -19,32 +19,8 @@ const CALLS = Number(process.env.CALLS ?? 2000);
 const WARMUP = 100;
 const TOKEN = 'bench-runner-token-0123456789abcdef';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function timeCalls(client: Client): Promise<{ p50: number; p99: number; mean: number }> {
-  for (let i = 0; i < WARMUP; i++) await client.callTool({ name: 'echo', arguments: { message: `w${i}` } });
-  const samples: number[] = [];
-  for (let i = 0; i < CALLS; i++) {
-    const start = performance.now();
-    await client.callTool({ name: 'echo', arguments: { message: `m${i}` } });
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
-}
-
-async function throughput(client: Client, concurrency: number): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < CALLS) await client.callTool({ name: 'echo', arguments: { message: `t${next++}` } });
-    }),
-  );
-  return CALLS / ((performance.now() - start) / 1000);
-}
+const timeCalls = (client: Client) => timeEchoCalls(client, CALLS, WARMUP);
+const throughput = (client: Client, concurrency: number) => echoThroughput(client, CALLS, concurrency);
 
 async function viaRunner(extraArgs: string[]): Promise<{ runner: RunnerProcess; client: Client }> {
   const cwd = mkdtempSync(join(tmpdir(), 'hangar-bench-runner-'));
