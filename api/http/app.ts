@@ -21,6 +21,17 @@ import { registerDocs } from './openapi.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/**
+ * PostgreSQL refuses some text outright: NUL bytes (22021) and, in JSON, \u0000 (22P05). Both come from the
+ * client's input (a path parameter, a query value, a body string), so they are a 400, not a 500. The SQLSTATE
+ * is on a pg error itself, or on the driver error a Prisma error wraps.
+ */
+function isUnstorableInput(error: unknown): boolean {
+  const e = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null;
+  const code = e?.meta?.driverAdapterError?.cause?.originalCode ?? e?.code;
+  return code === '22021' || code === '22P05';
+}
+
 /** Every error, expected or not, leaves as `{ error: { code, message, requestId } }` and nothing more. */
 function renderError(c: Context<AppEnv>, error: unknown): Response {
   const requestId = c.get('requestId') ?? 'unknown';
@@ -37,6 +48,9 @@ function renderError(c: Context<AppEnv>, error: unknown): Response {
     };
     const [code, message] = known[status] ?? ['http_error', 'Request could not be processed'];
     return c.json({ error: { code, message, requestId } }, status);
+  }
+  if (isUnstorableInput(error)) {
+    return c.json({ error: { code: 'invalid_request', message: 'The request contains characters that cannot be stored (e.g. NUL)', requestId } }, 400);
   }
   const services = c.get('services');
   services.logger.error({ requestId, err: error, path: c.req.path }, 'unhandled error');
