@@ -18,6 +18,7 @@ import { createLaunchChecker } from './deployments/launch-check.ts';
 import { createLaunchSecrets } from './deployments/launch-secrets.ts';
 import type { HostResolver } from './launch-spec/validate-launch-spec.ts';
 import { ReconcilerLoop } from './deployments/reconciler-loop.ts';
+import { loadStarterCatalog } from './catalog/starter.ts';
 import type { MachineDriver } from './machines/driver.ts';
 import { createFlyMachineDriver } from './machines/fly-driver.ts';
 import { LocalMachineDriver } from './machines/local-driver.ts';
@@ -91,6 +92,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
   }
 
   const db = createPrisma(pool);
+  await loadStarterCatalog({ db, clock, logger });
   const metrics = new HangarMetrics({ version: HANGAR_VERSION });
   const driver: MachineDriver =
     options.driver ??

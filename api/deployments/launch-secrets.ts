@@ -2,6 +2,7 @@ import type { Deployment } from '../db/generated/client.ts';
 import type { Db } from '../db/pool.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Vault } from '../vault/vault.ts';
+import { sealedTemplateSecrets, TemplateSecretMissingError } from '../catalog/resolve.ts';
 import { RUNNER_TOKEN_ENV, StoredLaunchSpecSchema } from './launch.ts';
 import type { LaunchSecretsSource } from './reconciler.ts';
 
@@ -12,8 +13,9 @@ export class MissingCredentialError extends Error {
 
 /**
  * The launcher's view of the vault: decrypts exactly the secrets one deployment declares (user credential
- * of its creator over the team's of the same name, inline values) plus its runner token, and records which
- * deployment last used each credential. The only code path that turns credentials into plaintext.
+ * of its creator over the team's of the same name, inline values, template secret fields merged over their
+ * tiers as they are now) plus its runner token, and records which deployment last used each credential.
+ * The only code path that turns credentials into plaintext.
  */
 export function createLaunchSecrets(deps: { db: Db; vault: Vault; clock: Clock }): LaunchSecretsSource {
   return {
@@ -31,7 +33,19 @@ export function createLaunchSecrets(deps: { db: Db; vault: Vault; clock: Clock }
       });
       const values: Record<string, string> = {};
       const used: string[] = [];
+      const templateNames = Object.entries(spec.secrets).flatMap(([env, source]) => ('template' in source ? [env] : []));
+      const templateSealed = templateNames.length && spec.template
+        ? await sealedTemplateSecrets(deps.db, dep, spec.template, templateNames).catch((error: unknown) => {
+            throw error instanceof TemplateSecretMissingError ? new MissingCredentialError(error.message) : error;
+          })
+        : {};
       for (const [env, source] of Object.entries(spec.secrets)) {
+        if ('template' in source) {
+          const sealed = templateSealed[env];
+          if (!sealed) throw new MissingCredentialError(`secret ${env} refers to a template value that no longer exists`);
+          values[env] = deps.vault.decrypt(sealed);
+          continue;
+        }
         const row =
           'credential' in source
             ? (rows.find((r) => r.scope === 'user' && r.name === source.credential) ?? rows.find((r) => r.scope === 'team' && r.name === source.credential))

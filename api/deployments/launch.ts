@@ -8,8 +8,13 @@ import { SIZES, type Size } from './states.ts';
 export const StoredLaunchSpecSchema = z.object({
   args: z.array(z.string()),
   env: z.record(z.string(), z.string()),
-  /** Secret environment variables: a credential by name, or an inline value kept as a deployment credential. */
-  secrets: z.record(z.string(), z.union([z.object({ credential: z.string() }), z.object({ inline: z.literal(true) })])),
+  /**
+   * Secret environment variables: a credential by name, an inline value kept as a deployment credential, or
+   * a template secret field resolved from the template's values at launch (api/catalog/resolve.ts).
+   */
+  secrets: z.record(z.string(), z.union([z.object({ credential: z.string() }), z.object({ inline: z.literal(true) }), z.object({ template: z.literal(true) })])),
+  /** Template deployments: the template's slug and the plain values given with this deployment (user tier). */
+  template: z.object({ slug: z.string(), values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) }).optional(),
 });
 
 export type StoredLaunchSpec = z.infer<typeof StoredLaunchSpecSchema>;

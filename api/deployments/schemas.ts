@@ -33,10 +33,21 @@ const launchFields = {
   size: z.enum(sizeNames).openapi({ description: 'Machine size', example: 'shared-cpu-1x' }),
 };
 
+/** A catalog template's slug. */
+export const TemplateSlugSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/, 'must be 2-40 characters: lower-case letters, digits and hyphens, starting with a letter')
+  .openapi({ description: 'Catalog template slug', example: 'github' });
+
 export const CreateDeploymentSchema = z
   .object({
     name: DeploymentNameSchema,
-    package: PackageSpecSchema,
+    package: PackageSpecSchema.optional(),
+    template: TemplateSlugSchema.optional(),
+    values: z
+      .record(EnvNameSchema, z.union([z.string().max(32 * 1024), z.number(), z.boolean()]))
+      .optional()
+      .openapi({ description: 'Template deployments: your values for user-tier fields (secrets are encrypted on arrival)', example: { GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_...' } }),
     args: launchFields.args.default([]),
     env: launchFields.env.default({}),
     secrets: launchFields.secrets.default({}),
@@ -44,6 +55,18 @@ export const CreateDeploymentSchema = z
     size: launchFields.size.default('shared-cpu-1x'),
   })
   .strict()
+  .superRefine((v, ctx) => {
+    if ((v.package === undefined) === (v.template === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['package'], message: 'give exactly one of package or template' });
+    }
+    if (v.template !== undefined) {
+      for (const key of ['args', 'env', 'secrets'] as const) {
+        if (Object.keys(v[key]).length > 0) ctx.addIssue({ code: 'custom', path: [key], message: 'a template deployment takes values, not ' + key });
+      }
+    } else if (v.values !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: 'values are for template deployments' });
+    }
+  })
   .openapi('CreateDeployment');
 
 export type CreateDeploymentInput = z.infer<typeof CreateDeploymentSchema>;
@@ -85,6 +108,8 @@ export const DeploymentSchema = z
     lastExitCode: z.number().int().nullable().openapi({ description: 'Exit code of the last exit the machine reported', example: 1 }),
     lastOomKilled: z.boolean().nullable().openapi({ description: 'The last exit was an out-of-memory kill', example: false }),
     mcpUrl: z.string().openapi({ example: 'https://hangar.example.com/v1/deployments/dep_0123456789abcdef/mcp' }),
+    template: z.string().nullable().openapi({ description: 'Catalog template it was deployed from', example: 'github' }),
+    missingFields: z.array(z.string()).openapi({ description: 'Required template fields still without a value (state `awaiting_config`)', example: [] }),
     usage: z.object({ requests: z.number().int(), errors: z.number().int(), lastUsedAt: z.string().nullable() }),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -121,6 +146,8 @@ export function deploymentView(dep: Deployment, publicUrl: string): DeploymentVi
     lastExitCode: dep.lastExitCode,
     lastOomKilled: dep.lastOomKilled,
     mcpUrl: `${publicUrl}/v1/deployments/${dep.id}/mcp`,
+    template: dep.templateSlug,
+    missingFields: dep.missingFields,
     usage: { requests: Number(dep.requestCount), errors: Number(dep.errorCount), lastUsedAt: dep.lastUsedAt?.toISOString() ?? null },
     createdAt: dep.createdAt.toISOString(),
     updatedAt: dep.updatedAt.toISOString(),

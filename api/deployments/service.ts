@@ -2,7 +2,7 @@ import type { Deployment, Prisma, Team } from '../db/generated/client.ts';
 import { ConflictError, NotFoundError, PolicyError } from '../http/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { launchCommand } from '../packages/admission.ts';
-import type { AdmissionPolicy } from '../packages/verdict.ts';
+import type { AdmissionPolicy, Verdict } from '../packages/verdict.ts';
 import { AdmissionPolicySchema } from '../packages/verdict.ts';
 import { newId, newSecretToken } from '../platform/ids.ts';
 import type { Services } from '../services.ts';
@@ -20,7 +20,11 @@ export interface DeploymentContext {
 
 type SecretsInput = CreateDeploymentInput['secrets'];
 
-function teamPolicy(team: Team): Partial<AdmissionPolicy> {
+/** A package deployment request: the create body with its package named. */
+export type PackageDeploymentInput = CreateDeploymentInput & { package: string };
+
+/** The team's admission policy (switches it stored), for admitPackage. */
+export function teamPolicy(team: Team): Partial<AdmissionPolicy> {
   const parsed = AdmissionPolicySchema.partial().safeParse(team.policy);
   return parsed.success ? parsed.data : {};
 }
@@ -72,20 +76,35 @@ async function storeInlineSecrets(ctx: DeploymentContext, tx: Prisma.Transaction
   }
 }
 
+/** What `recordDeployment` stores: an admitted package, its launch spec, and (for templates) what is missing. */
+export interface NewDeployment {
+  name: string;
+  verdict: Verdict;
+  requestedSpec: string;
+  launchSpec: StoredLaunchSpec;
+  region: string | undefined;
+  size: string;
+  templateSlug?: string;
+  /** Required template fields without a value: the deployment waits in `awaiting_config` while any are. */
+  missingFields?: string[];
+  /** Writes rows that belong to the new deployment (inline secrets), inside its transaction. */
+  within?: (tx: Prisma.TransactionClient, deploymentId: string) => Promise<void>;
+}
+
 /**
- * Records a new deployment (desired: running; observed: pending) after the launch spec and the package
- * pass admission. The API only records intent: the reconciler launches it. Answers with the stored row.
+ * Stores an admitted deployment under the team's quota and name rules (desired: running; observed: pending,
+ * or `awaiting_config` when template fields are missing), records its event and audit entry, and nudges
+ * the reconciler. Callers have already run admission and the launch-spec gate.
  */
-export async function createDeployment(ctx: DeploymentContext, team: Team, input: CreateDeploymentInput): Promise<Deployment> {
+export async function recordDeployment(ctx: DeploymentContext, team: Team, input: NewDeployment): Promise<Deployment> {
   const { services, principal } = ctx;
-  overlap(input.env, input.secrets);
-  const verdict = await services.admission.admitPackage(input.package, teamPolicy(team));
-  await services.launchChecker.check({ command: verdict.command, pinned: verdict, args: input.args, env: input.env, secretNames: Object.keys(input.secrets) });
-  await checkCredentialRefs(ctx, team.id, input.secrets, principal.userId);
+  const { verdict } = input;
   const runnerToken = newSecretToken('hrt_');
   const sealedToken = services.vault.encrypt(runnerToken);
   const id = newId('dep');
   const now = services.clock.now();
+  const missing = input.missingFields ?? [];
+  const state = missing.length > 0 ? 'awaiting_config' : 'pending';
 
   const deployment = await services.db.$transaction(async (tx) => {
     // The team row lock serialises quota checks and the reconciler's "last deployment deletes the app".
@@ -107,11 +126,15 @@ export async function createDeployment(ctx: DeploymentContext, team: Team, input
         packageName: verdict.name,
         packageVersion: verdict.version,
         packageIntegrity: verdict.integrity ?? verdict.sha256 ?? null,
-        requestedSpec: input.package,
-        launchSpec: storedSpec(input.args, input.env, input.secrets),
+        requestedSpec: input.requestedSpec,
+        launchSpec: input.launchSpec,
         flags: verdict.flags,
         region: input.region ?? services.config.fly.region,
         size: input.size,
+        templateSlug: input.templateSlug ?? null,
+        missingFields: missing,
+        state,
+        ...(missing.length > 0 ? { stateReason: `waiting for ${missing.join(', ')}` } : {}),
         runnerTokenCipher: sealedToken.ciphertext,
         runnerTokenKeyId: sealedToken.keyId,
         nextReconcileAt: now,
@@ -119,13 +142,36 @@ export async function createDeployment(ctx: DeploymentContext, team: Team, input
         createdAt: now,
       },
     });
-    await storeInlineSecrets(ctx, tx, id, input.secrets);
-    await recordEvent(tx, { deploymentId: id, type: 'created', toState: 'pending', reason: `deploy ${verdict.runtime}:${verdict.name}@${verdict.version}`, at: now });
+    await input.within?.(tx, id);
+    const what = input.templateSlug ? `template ${input.templateSlug}: ` : '';
+    await recordEvent(tx, { deploymentId: id, type: 'created', toState: state, reason: `deploy ${what}${verdict.runtime}:${verdict.name}@${verdict.version}`, at: now });
     return created;
   });
-  await services.audit.record({ ...ctx.actor, action: 'deployment.create', resourceType: 'deployment', resourceId: id, teamId: team.id, data: { name: input.name, package: `${verdict.runtime}:${verdict.name}@${verdict.version}` } });
+  const pkg = `${verdict.runtime}:${verdict.name}@${verdict.version}`;
+  await services.audit.record({ ...ctx.actor, action: 'deployment.create', resourceType: 'deployment', resourceId: id, teamId: team.id, data: { name: input.name, package: pkg, ...(input.templateSlug ? { template: input.templateSlug } : {}) } });
   services.reconciler.nudge();
   return deployment;
+}
+
+/**
+ * Records a new package deployment (desired: running; observed: pending) after the launch spec and the
+ * package pass admission. The API only records intent: the reconciler launches it. Answers with the stored row.
+ */
+export async function createDeployment(ctx: DeploymentContext, team: Team, input: PackageDeploymentInput): Promise<Deployment> {
+  const { services, principal } = ctx;
+  overlap(input.env, input.secrets);
+  const verdict = await services.admission.admitPackage(input.package, teamPolicy(team));
+  await services.launchChecker.check({ command: verdict.command, pinned: verdict, args: input.args, env: input.env, secretNames: Object.keys(input.secrets) });
+  await checkCredentialRefs(ctx, team.id, input.secrets, principal.userId);
+  return recordDeployment(ctx, team, {
+    name: input.name,
+    verdict,
+    requestedSpec: input.package,
+    launchSpec: storedSpec(input.args, input.env, input.secrets),
+    region: input.region,
+    size: input.size,
+    within: (tx, id) => storeInlineSecrets(ctx, tx, id, input.secrets),
+  });
 }
 
 /**
@@ -135,6 +181,9 @@ export async function createDeployment(ctx: DeploymentContext, team: Team, input
 export async function updateDeployment(ctx: DeploymentContext, dep: Deployment, input: UpdateDeploymentInput): Promise<Deployment> {
   const { services } = ctx;
   if (dep.desiredState === 'deleted') throw new NotFoundError('Deployment');
+  if (dep.templateSlug && (input.package || input.args || input.env || input.secrets)) {
+    throw new ConflictError('This deployment comes from a template: change its values instead (only size may be patched)', 'template_deployment');
+  }
   const current = StoredLaunchSpecSchema.parse(dep.launchSpec);
   const env = input.env ?? current.env;
   const args = input.args ?? current.args;
@@ -186,9 +235,10 @@ export async function requestLifecycle(ctx: DeploymentContext, dep: Deployment, 
   if (action === 'start' && dep.state === 'awaiting_config') {
     throw new ConflictError('The deployment is waiting for configuration values', 'awaiting_config');
   }
+  // The reconciler never claims `awaiting_config` rows; a deleted one goes back to `pending` so it is cleaned up.
   const data: Prisma.DeploymentUpdateInput =
     action === 'delete'
-      ? { desiredState: 'deleted' }
+      ? { desiredState: 'deleted', ...(dep.state === 'awaiting_config' ? { state: 'pending', stateChangedAt: now } : {}) }
       : action === 'stop'
         ? { desiredState: 'stopped' }
         : action === 'start'

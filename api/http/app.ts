@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { authenticate } from '../auth/authenticate.ts';
 import { guard } from '../auth/permissions.ts';
 import { registerAccountRoutes } from '../auth/routes.ts';
+import { registerCatalogRoutes } from '../catalog/routes/index.ts';
 import { registerCredentialRoutes } from '../credentials/routes/index.ts';
 import { registerDeploymentRoutes } from '../deployments/routes/index.ts';
 import { registerValidatePackage } from '../packages/validate-route.ts';
@@ -135,6 +136,7 @@ export function createApp(services: Services): App {
   registerValidatePackage(app);
   registerCredentialRoutes(app);
   registerDeploymentRoutes(app);
+  registerCatalogRoutes(app);
   registerMcpProxy(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));

@@ -6,6 +6,7 @@ import { withIdempotency } from '../../http/idempotency.ts';
 import { deploymentContext } from '../access.ts';
 import { CreateDeploymentSchema, DeploymentSchema, deploymentView } from '../schemas.ts';
 import { createDeployment } from '../service.ts';
+import { createTemplateDeployment } from '../../catalog/deploy.ts';
 import { TeamParams } from './params.ts';
 
 const route = authorized(
@@ -13,10 +14,12 @@ const route = authorized(
     method: 'post',
     path: '/v1/teams/{team}/deployments',
     tags: ['deployments'],
-    summary: 'Deploy an MCP server from an npm or PyPI package',
+    summary: 'Deploy an MCP server from an npm or PyPI package, or from a catalog template',
     description:
       'Validates the launch spec and the package (pinned to one exact version), stores the deployment and answers 202; ' +
-      'the reconciler launches it. Honours `Idempotency-Key` for 24 hours.',
+      'the reconciler launches it. With `template`, the template\'s package and fields are used: a deployment whose required ' +
+      'fields are not all set is accepted in state `awaiting_config` (see `missingFields`) and starts once they are. ' +
+      'Honours `Idempotency-Key` for 24 hours.',
     request: { params: TeamParams, body: jsonBody(CreateDeploymentSchema) },
     responses: {
       202: jsonContent(DeploymentSchema, 'Accepted: the deployment is recorded and will be launched'),
@@ -34,7 +37,8 @@ export function registerCreateDeployment(app: App): void {
     const { team } = c.get('teamAccess');
     const body = c.req.valid('json');
     const { status, payload } = await withIdempotency(c, `deploy:${team.id}`, body, async () => {
-      const dep = await createDeployment(deploymentContext(c), team, body);
+      const ctx = deploymentContext(c);
+      const dep = body.package !== undefined ? await createDeployment(ctx, team, { ...body, package: body.package }) : await createTemplateDeployment(ctx, team, body);
       return { status: 202, payload: deploymentView(dep, c.get('services').config.publicUrl) };
     });
     return c.json(payload as ReturnType<typeof deploymentView>, status as 202);
