@@ -150,7 +150,7 @@ describe('a reconciler killed between "machine created" and "id stored"', () => 
       expect(world.fly.callCount(CREATE)).toBe(1);
       const row = await world.hangar.services.db.deployment.findUniqueOrThrow({ where: { id } });
       expect(row.machineId).toBe(machines[0]!.id);
-      expect(row.privateAddress).toContain(machines[0]!.privateIp);
+      expect(row.privateAddress).toBe(`http://${app}.flycast:80`);
     });
   }
 });
