@@ -47,7 +47,8 @@ async function assertGrantable(services: Services, principal: Principal, scopes:
     if (!hasScope(principal, scope)) throw new ForbiddenError(`Cannot grant the "${scope}" scope`, 'insufficient_scope');
   }
   if (principal.teamId && teamId !== principal.teamId) throw new ForbiddenError('This key may only create keys for its own team', 'insufficient_scope');
-  if (teamId) {
+  if (teamId !== undefined) {
+    // Also for "": an empty id names no team (404), it must not skip the check and reach the foreign key.
     const member = await services.db.membership.findUnique({ where: { teamId_userId: { teamId, userId: principal.userId } } });
     if (!member) throw new NotFoundError('Team');
   }

@@ -68,6 +68,8 @@ function designedUnavailable(status: number, text: string): string | undefined {
  */
 function checkResponse(label: string, status: number, requestIdHeader: string | null, text: string, method: string): string | undefined {
   if (status >= 500 && !designedUnavailable(status, text)) return `${label}: ${status} ${text.slice(0, 200)}`;
+  // Node's HTTP parser answers 431 itself when the request line and headers pass 16 KiB: no Hangar code runs.
+  if (status === 431 && !requestIdHeader) return undefined;
   if (!requestIdHeader) return `${label}: ${status} without X-Request-Id`;
   if (status < 400 || method === 'HEAD') return undefined;
   let body: unknown;

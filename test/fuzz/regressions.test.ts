@@ -3,9 +3,10 @@ import { jsonInit, signUpUser, type TestUser } from '../accounts.ts';
 import { createTestHangar, type TestHangar } from '../hangar.ts';
 
 /**
- * Regression for what the fuzzer found first: a NUL byte in a path parameter reached PostgreSQL, which
- * refuses it (SQLSTATE 22021), and the API answered 500. Input the database cannot store is the client's
- * error: 400 with the error shape, nothing logged as an unhandled error, nothing stored.
+ * Regressions for the 500s the fuzzer found. (1) A NUL byte in a path parameter or body string reached
+ * PostgreSQL, which refuses it (SQLSTATE 22021/22P05): input the database cannot store is the client's error,
+ * 400 with the error shape. (2) POST /v1/me/keys with `teamId: ""` skipped the membership check (empty string
+ * is falsy) and hit the foreign key: now 404 like any team the caller is not in.
  */
 let hangar: TestHangar;
 let user: TestUser;
@@ -33,6 +34,14 @@ describe('input PostgreSQL cannot store', () => {
     expect(res.status).toBe(400);
     const stored = await hangar.services.db.user.findUniqueOrThrow({ where: { id: user.user.id } });
     expect(stored.name ?? '').not.toContain('before');
+  });
+
+  it('a key narrowed to the empty team id is a missing team (404), not a 500, and is not created', async () => {
+    const before = await hangar.services.db.apiKey.count({ where: { userId: user.user.id } });
+    const res = await hangar.request('/v1/me/keys', jsonInit('POST', user.keyHeaders, { name: 'empty-team', scopes: ['read'], teamId: '' }));
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    expect(await hangar.services.db.apiKey.count({ where: { userId: user.user.id } })).toBe(before);
   });
 
   it('logs none of these as unhandled errors', () => {
