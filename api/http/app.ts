@@ -14,6 +14,7 @@ import { registerValidatePackage } from '../packages/validate-route.ts';
 import { registerMcpProxy } from '../mcp/routes.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import { metricsMiddleware, registerMetricsRoute } from '../metrics/routes.ts';
+import { isDatabaseUnavailable } from '../db/pool.ts';
 import { newId } from '../platform/ids.ts';
 import type { Services } from '../services.ts';
 import { createRouter, type App, type AppEnv } from './context.ts';
@@ -54,6 +55,11 @@ function renderError(c: Context<AppEnv>, error: unknown): Response {
     return c.json({ error: { code: 'invalid_request', message: 'The request contains characters that cannot be stored (e.g. NUL)', requestId } }, 400);
   }
   const services = c.get('services');
+  if (isDatabaseUnavailable(error)) {
+    services.logger.warn({ requestId, err: error, path: c.req.path }, 'database unavailable');
+    c.header('Retry-After', '2');
+    return c.json({ error: { code: 'database_unavailable', message: 'The database is unavailable; try again shortly', requestId } }, 503);
+  }
   services.logger.error({ requestId, err: error, path: c.req.path }, 'unhandled error');
   return c.json({ error: { code: 'internal_error', message: 'Internal server error', requestId } }, 500);
 }
