@@ -52,8 +52,26 @@ export class ReconcilerLoop {
     }
   }
 
+  /**
+   * Leases still held under this instance's holder name belong to an earlier life of it (a crash or SIGKILL
+   * ends a process without releasing them); holder names are unique among live instances, so take them back
+   * instead of waiting up to `leaseMs` for them to expire.
+   */
+  private async releaseOwnStaleLeases(): Promise<void> {
+    try {
+      const { rowCount } = await this.deps.pool.query(
+        'UPDATE deployments SET lease_holder = NULL, lease_expires_at = NULL WHERE lease_holder = $1',
+        [this.deps.holder],
+      );
+      if (rowCount) this.logger.info({ holder: this.deps.holder, leases: rowCount }, 'took back leases of an earlier run of this instance');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not release leases of an earlier run; they expire by themselves');
+    }
+  }
+
   private async loop(): Promise<void> {
     const { signal } = this.controller;
+    await this.releaseOwnStaleLeases();
     while (!signal.aborted) {
       try {
         this.lastPass = await this.observedPass();
