@@ -1,6 +1,5 @@
 import type { LaunchChecker } from '../deployments/launch-check.ts';
 import { PolicyError, ValidationError } from '../http/errors.ts';
-import { LaunchSpecError } from '../launch-spec/validate-launch-spec.ts';
 import { parseFieldValue, type FieldIssue, type PlainValue, type TemplateField } from './fields.ts';
 
 /** Which tier is writing, and (for user-tier writes into one team) the fields that team locked. */
@@ -13,22 +12,6 @@ export interface ValueWriteRules {
 
 /** Parsed values by field: a plain value, a secret plaintext (for the vault), or null (clear it). */
 export type ParsedValues = Map<string, { field: TemplateField; value: PlainValue | null }>;
-
-/**
- * The URL rules that need DNS (no loopback, private, link-local or metadata host, before and after
- * resolution), run through the launch-spec gate so they use the same resolver the launcher uses: the
- * URLs are checked as the environment of a stand-in package, exactly as a deployment's env is.
- */
-async function checkUrlHosts(checker: LaunchChecker, urls: Array<[string, string]>, path: string): Promise<FieldIssue[]> {
-  if (urls.length === 0) return [];
-  try {
-    await checker.check({ command: ['npx', '-y', 'url-probe@1.0.0'], pinned: { runtime: 'npm', name: 'url-probe', version: '1.0.0' }, args: [], env: Object.fromEntries(urls), secretNames: [] });
-    return [];
-  } catch (error) {
-    if (!(error instanceof LaunchSpecError)) throw error;
-    return error.issues.map((issue) => ({ path: issue.path.replace(/^env\./, `${path}.`), message: issue.message }));
-  }
-}
 
 /**
  * Validates values written at `rules.tier` against the template's fields: known names only, a tier the
@@ -68,7 +51,8 @@ export async function parseValues(checker: LaunchChecker, fields: TemplateField[
     throw new PolicyError(`Locked by the team: ${locked.join(', ')}`, 'field_locked', { issues: locked.map((name) => ({ path: `${rules.path}.${name}`, message: 'the team locked this field' })) });
   }
   const urls = [...out.entries()].flatMap(([name, v]) => (v.field.type === 'url' && typeof v.value === 'string' ? [[name, v.value] as [string, string]] : []));
-  const hostIssues = await checkUrlHosts(checker, urls, rules.path);
+  // The launcher's own URL rules and resolver: no loopback, private, link-local or metadata host.
+  const hostIssues = (await checker.checkUrls(Object.fromEntries(urls.map(([name, url]) => [`${rules.path}.${name}`, url])))).map((i) => ({ path: i.path, message: i.message }));
   if (hostIssues.length > 0) throw new PolicyError(`URL refused: ${hostIssues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, 'url_rejected', { issues: hostIssues });
   return out;
 }

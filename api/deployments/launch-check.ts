@@ -1,5 +1,5 @@
 import { blockedEnvName } from '../launch-spec/env-rules.ts';
-import { systemResolver } from '../launch-spec/url-rules.ts';
+import { checkUrl, systemResolver } from '../launch-spec/url-rules.ts';
 import { LaunchSpecError, validateLaunchSpec, type HostResolver, type LaunchIssue } from '../launch-spec/validate-launch-spec.ts';
 
 /** What a deployment launches: the pinned command admission produced, the server's args and its environment. */
@@ -16,6 +16,8 @@ export interface LaunchToCheck {
 export interface LaunchChecker {
   /** Throws a 422 LaunchSpecError naming every field and rule that failed. */
   check(launch: LaunchToCheck): Promise<void>;
+  /** The URL rules alone (https only, no internal host before or after DNS), for values keyed by field path. */
+  checkUrls(urls: Record<string, string>): Promise<LaunchIssue[]>;
 }
 
 
@@ -45,6 +47,9 @@ export function createLaunchChecker(resolveHost: HostResolver = systemResolver):
         if (blocked) issues.push({ path: `secrets.${name}`, ...blocked });
       }
       if (issues.length > 0) throw new LaunchSpecError(issues);
+    },
+    async checkUrls(urls) {
+      return (await Promise.all(Object.entries(urls).map(([path, url]) => checkUrl(path, url, resolveHost)))).flat();
     },
   };
 }
