@@ -8,7 +8,7 @@ import { fuzzSeed } from './rng.ts';
  * document with hostile bodies, headers, paths and raw HTTP. Short form in `npm test`; `npm run test:soak`
  * sets FUZZ_REQUESTS to 25,000. A failure prints the seed: rerun with FUZZ_SEED=<seed> to replay it.
  */
-const TOTAL = Number(process.env.FUZZ_REQUESTS ?? 2_500);
+const TOTAL = Number(process.env.FUZZ_REQUESTS ?? 2_000);
 const SEED = fuzzSeed();
 
 let world: FuzzWorld;
