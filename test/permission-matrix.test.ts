@@ -121,5 +121,6 @@ describe('permission matrix', () => {
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(200);
-  });
+    // Hundreds of real requests, each with argon2-free but database-backed auth: generous on a loaded machine.
+  }, 120_000);
 });
