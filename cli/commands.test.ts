@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from '../test/accounts.ts';
 import { TEST_PACKAGE } from '../test/deployments-harness.ts';
-import { createCliHome, HANGAR_BIN, runHangar, serveDeploymentWorld, type CliResult, type ServedWorld } from './test-harness.ts';
+import { createCliHome, runHangar, runOnPty, serveDeploymentWorld, type CliResult, type ServedWorld } from './test-harness.ts';
 
 /** Keys, teams, admin, API-key login and terminal behaviour (hidden input, colours) through the real binary. */
 
@@ -22,29 +21,9 @@ afterAll(async () => {
   cli.dispose();
 });
 
-/** Runs the CLI on a pseudo-terminal (util-linux `script`), answering `answers[prompt]` when a prompt appears. */
-function runOnTerminal(args: string[], env: Record<string, string>, answers: Record<string, string> = {}): Promise<CliResult> {
-  const command = [process.execPath, HANGAR_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cli.home, XDG_CONFIG_HOME: cli.configDir, HANGAR_URL: served.url, TERM: 'xterm', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  const pending = new Map(Object.entries(answers));
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    for (const [prompt, answer] of pending) {
-      if (stdout.includes(prompt)) {
-        pending.delete(prompt);
-        child.stdin.write(`${answer}\r`);
-      }
-    }
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`terminal run timed out: ${stdout}`))), 30_000);
-    child.once('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr: '' })));
-  });
-}
+/** Runs the CLI on a pseudo-terminal as this file's user, answering `answers[prompt]` when a prompt appears. */
+const runOnTerminal = (args: string[], env: Record<string, string>, answers: Record<string, string> = {}): Promise<CliResult> =>
+  runOnPty(args, { ...cli, env: { HANGAR_URL: served.url, ...env } }, answers);
 
 describe('login on a terminal', () => {
   it('never echoes the password typed at the hidden prompt', async () => {

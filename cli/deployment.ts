@@ -29,6 +29,10 @@ export interface Deployment {
   restartCount: number;
   lastExitCode: number | null;
   mcpUrl: string;
+  /** The catalog template it was made from, if any. */
+  template?: string | null;
+  /** Required template fields still unset (state `awaiting_config`). */
+  missingFields?: string[];
   usage: { requests: number; errors: number; lastUsedAt: string | null };
   createdAt: string;
   updatedAt: string;

@@ -2,6 +2,7 @@ import { createApiClient, type ApiClient } from './client.ts';
 import { formatHelp, formatOverview, parseCommandArgs, type Command, type CommandContext } from './command.ts';
 import { adminCommands } from './commands/admin.ts';
 import { authCommands } from './commands/auth.ts';
+import { catalogCommands } from './commands/catalog.ts';
 import { deployCommands } from './commands/deploy.ts';
 import { deploymentCommands } from './commands/deployments.ts';
 import { keyCommands } from './commands/keys.ts';
@@ -17,6 +18,7 @@ export const COMMANDS: Command[] = [
   ...authCommands,
   ...deployCommands,
   ...deploymentCommands,
+  ...catalogCommands,
   ...secretCommands,
   ...teamCommands,
   ...keyCommands,
@@ -24,6 +26,7 @@ export const COMMANDS: Command[] = [
 ];
 
 const GROUPS: Record<string, string> = {
+  catalog: 'The server catalog: templates and their values',
   teams: 'Teams, members and invitations',
   secrets: 'Team or personal credentials (values are never shown)',
   keys: 'Your API keys',

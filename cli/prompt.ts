@@ -18,8 +18,8 @@ export class Prompter {
 
   /** Asks `question` on stderr and returns the answer; `hidden` never echoes what is typed. */
   async ask(question: string, options: { hidden?: boolean } = {}): Promise<string> {
+    if (this.interactive) return this.readRaw(question, options.hidden === true);
     this.io.stderr.write(question);
-    if (this.interactive) return this.readRaw(options.hidden === true);
     const lines = await this.pipedLines();
     const line = lines.shift();
     this.io.stderr.write('\n');
@@ -54,11 +54,13 @@ export class Prompter {
     return this.piped;
   }
 
-  private readRaw(hidden: boolean): Promise<string> {
+  private readRaw(question: string, hidden: boolean): Promise<string> {
     const { stdin, stderr } = this.io;
     return new Promise((resolve, reject) => {
       let value = '';
+      // Raw mode (no echo) before the question shows: an answer typed or pasted the moment it appears is not echoed.
       stdin.setRawMode?.(true);
+      stderr.write(question);
       stdin.resume();
       const finish = (error?: Error) => {
         stdin.off('data', onData);

@@ -83,3 +83,30 @@ export function finish(child: ChildProcessWithoutNullStreams, input?: string, ti
 export function runHangar(args: string[], options: { home: string; configDir: string; env?: Record<string, string>; input?: string; timeoutMs?: number }): Promise<CliResult> {
   return finish(spawnHangar(args, options), options.input, options.timeoutMs);
 }
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), typing `answers[prompt]` when a prompt appears.
+ * The terminal merges stdout and stderr (and shows whatever is echoed) into `stdout`.
+ */
+export function runOnPty(args: string[], options: { home: string; configDir: string; env?: Record<string, string> }, answers: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliResult> {
+  const command = [process.execPath, HANGAR_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.home, XDG_CONFIG_HOME: options.configDir, TERM: 'xterm', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  const pending = new Map(Object.entries(answers));
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    for (const [prompt, answer] of pending) {
+      if (stdout.includes(prompt)) {
+        pending.delete(prompt);
+        child.stdin.write(`${answer}\r`);
+      }
+    }
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`terminal run timed out: ${stdout}`))), timeoutMs);
+    child.once('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr: '' })));
+  });
+}

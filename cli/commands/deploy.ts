@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { listOption, numberOption, splitPair, stringOption, type Command, type CommandContext } from '../command.ts';
+import { listOption, splitPair, stringOption, type Command } from '../command.ts';
+import { followAndReport } from '../deploy-report.ts';
 import { formatFlags, TEAM_OPTION, type Deployment, type Flag } from '../deployment.ts';
 import { CliError, EXIT, UsageError } from '../errors.ts';
-import { followDeployment } from '../follow.ts';
-import { formatSnippets, mcpSnippets } from '../mcp-snippet.ts';
+import { deployTemplate } from '../template-deploy.ts';
 
 interface Verdict {
   ok: boolean;
@@ -24,18 +24,16 @@ export function defaultName(spec: string): string {
   return name;
 }
 
-async function createMcpKey(ctx: CommandContext, dep: Deployment): Promise<string> {
-  const created = await ctx.api().send<{ key: string }>('POST', '/v1/me/keys', { name: `mcp:${dep.name}`, scopes: ['mcp'], teamId: dep.teamId });
-  return created.key;
-}
-
 export const deployCommands: Command[] = [
   {
     path: ['deploy'],
-    summary: 'Deploy an MCP server from npm or PyPI and wait until it runs',
-    usage: 'hangar deploy <npm:<pkg>[@range] | pypi:<pkg>[==ver]> [--name <name>] [--env K=V] [--secret K=CREDENTIAL] [options]',
+    summary: 'Deploy an MCP server from npm, PyPI or the catalog and wait until it runs',
+    usage: 'hangar deploy <npm:<pkg>[@range] | pypi:<pkg>[==ver] | <template>> [--name <name>] [--env K=V] [--secret K=CREDENTIAL] [--set FIELD=VALUE] [options]',
     description:
-      'Checks the package first (admission verdict and flags), creates the deployment, follows it until it runs or fails, ' +
+      'A bare name is a catalog template (`hangar catalog ls`): required fields without a value are asked for (secrets hidden), ' +
+      'fields only a team admin may set are named with the `hangar catalog set` command to run, and a deployment still missing ' +
+      'values is created waiting (awaiting_config) and not followed. ' +
+      'A package is checked first (admission verdict and flags); then the deployment is created and followed until it runs or fails, ' +
       'then prints its MCP endpoint and client configs with a new key limited to MCP calls on this team. ' +
       'Secrets are referenced by credential name (`hangar secrets set`), so no value appears on the command line.',
     positionals: { min: 1, max: 1 },
@@ -45,6 +43,7 @@ export const deployCommands: Command[] = [
       env: { type: 'string', multiple: true, value: 'K=V', description: 'A non-secret environment variable' },
       secret: { type: 'string', multiple: true, value: 'K=CREDENTIAL', description: 'Set variable K from the stored credential CREDENTIAL' },
       arg: { type: 'string', multiple: true, value: 'arg', description: 'An extra argument for the server' },
+      set: { type: 'string', multiple: true, value: 'FIELD=VALUE', description: 'Templates: a value for a non-secret field of yours, for this deployment' },
       region: { type: 'string', value: 'region', description: 'Fly region, e.g. iad' },
       size: { type: 'string', value: 'size', description: 'shared-cpu-1x (default), shared-cpu-2x or performance-1x' },
       ...TEAM_OPTION,
@@ -58,10 +57,17 @@ export const deployCommands: Command[] = [
       'hangar deploy npm:@modelcontextprotocol/server-github@^2025.4.0 --name github --secret GITHUB_PERSONAL_ACCESS_TOKEN=GITHUB_TOKEN',
       'hangar deploy pypi:mcp-server-fetch==2025.1.17 --env LOG_LEVEL=debug --region ams',
       'hangar deploy npm:@acme/tools --detach --json',
+      'hangar deploy github --name gh           # from the catalog; asks for the token (hidden)',
+      'hangar deploy gitlab --set GITLAB_READ_ONLY_MODE=true',
     ],
     async run(ctx, { values, positionals }) {
       const spec = positionals[0] ?? '';
+      if (!/^(npm|pypi):/.test(spec)) {
+        if (!/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(spec)) throw new UsageError('Give a package (npm:<pkg> or pypi:<pkg>) or a catalog template slug (`hangar catalog ls`)');
+        return deployTemplate(ctx, spec, values);
+      }
       if (!/^(npm|pypi):\S+/.test(spec)) throw new UsageError('The package must start with npm: or pypi:, e.g. npm:@modelcontextprotocol/server-everything');
+      if (listOption(values, 'set').length > 0) throw new UsageError('--set is for catalog templates; a package takes --env and --secret');
       const json = values.json === true;
       const out = ctx.out;
       const say = (text: string) => (json ? ctx.io.stderr.write(`${text}\n`) : out.line(text));
@@ -70,8 +76,6 @@ export const deployCommands: Command[] = [
         const [k, credential] = splitPair(p, '--secret');
         return [k, { credential }];
       }));
-      const timeoutMs = numberOption(values, 'timeout', 300) * 1000;
-      const intervalMs = Math.max(50, numberOption(values, 'interval', 1000));
       const api = ctx.api();
       const team = await ctx.resolveTeam(stringOption(values, 'team'));
 
@@ -92,31 +96,7 @@ export const deployCommands: Command[] = [
       };
       const created = await api.send<Deployment>('POST', `/v1/teams/${encodeURIComponent(team)}/deployments`, body, { 'idempotency-key': randomUUID() });
       say(`Deploying ${out.bold(created.name)} (${created.id}) in ${created.region}, ${created.size}`);
-      if (values.detach) {
-        if (json) out.json({ verdict, deployment: created });
-        return;
-      }
-      const tty = json ? ctx.io.stderr.isTTY === true : ctx.io.stdout.isTTY === true;
-      const write = (text: string) => void (json ? ctx.io.stderr : ctx.io.stdout).write(text);
-      const { outcome, deployment } = await followDeployment(created.id, { api, out, write, tty, timeoutMs, intervalMs });
-      const dep = deployment ?? created;
-      if (outcome === 'timeout') {
-        if (json) out.json({ verdict, deployment: dep });
-        throw new CliError(`Still ${dep.state} after ${timeoutMs / 1000} s; it keeps going: \`hangar status ${dep.id}\``, EXIT.error);
-      }
-      if (outcome !== 'running') {
-        if (json) out.json({ verdict, deployment: dep });
-        throw new CliError(`${dep.name} is ${dep.state}${dep.stateReason ? `: ${dep.stateReason}` : ''} (see \`hangar events ${dep.id}\`)`, EXIT.error);
-      }
-      const token = values['no-mcp-key'] ? '<HANGAR_API_KEY with the mcp scope>' : await createMcpKey(ctx, dep);
-      const snippets = mcpSnippets(dep.name, dep.mcpUrl, token);
-      if (json) return void out.json({ verdict, deployment: dep, mcp: { url: dep.mcpUrl, ...snippets } });
-      out.line(`${out.green('✓')} ${out.bold(dep.name)} is running (${dep.package})`);
-      out.line('');
-      out.line(`MCP endpoint: ${out.bold(dep.mcpUrl)}`);
-      if (!values['no-mcp-key']) out.line(out.dim(`A new API key "mcp:${dep.name}" (MCP calls on this team only) is in the configs below; it is shown only now.`));
-      out.line('');
-      out.line(formatSnippets(snippets));
+      await followAndReport(ctx, created, values, { verdict });
     },
   },
 ];

@@ -1,6 +1,7 @@
 import { listOption, type Command, type CommandContext, type OptionValues } from '../command.ts';
 import { ApiError, UsageError } from '../errors.ts';
 import { listAll } from '../client.ts';
+import { collectValueArgs } from '../value-args.ts';
 
 interface Credential {
   name: string;
@@ -38,27 +39,11 @@ function checkName(name: string): string {
  * Error messages name the credential, never echo a value.
  */
 export async function collectSecrets(ctx: CommandContext, positionals: string[], fromEnv: string[]): Promise<Array<[string, string]>> {
-  const pairs: Array<[string, string]> = [];
-  let usedStdin = false;
-  for (let i = 0; i < positionals.length; i += 1) {
-    const arg = positionals[i] ?? '';
-    const eq = arg.indexOf('=');
-    if (eq > 0) {
-      pairs.push([checkName(arg.slice(0, eq)), arg.slice(eq + 1)]);
-      continue;
-    }
-    const name = checkName(arg);
-    if (positionals[i + 1] === '-') {
-      if (usedStdin) throw new UsageError('Only one value can come from stdin');
-      usedStdin = true;
-      i += 1;
-      pairs.push([name, await ctx.prompt.readAll()]);
-    } else if (ctx.prompt.interactive) {
-      pairs.push([name, await ctx.prompt.ask(`Value for ${name}: `, { hidden: true })]);
-    } else {
-      throw new UsageError(`No value for ${name}: use ${name}=VALUE, "${name} -" (stdin) or --from-env ${name}`);
-    }
-  }
+  const pairs = await collectValueArgs(ctx, positionals, {
+    check: checkName,
+    hidden: () => true,
+    hint: (name) => `use ${name}=VALUE, "${name} -" (stdin) or --from-env ${name}`,
+  });
   for (const name of fromEnv) {
     const value = ctx.io.env[checkName(name)];
     if (value === undefined) throw new UsageError(`--from-env ${name}: ${name} is not set in the environment`);
