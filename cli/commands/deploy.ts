@@ -58,7 +58,7 @@ export const deployCommands: Command[] = [
       'hangar deploy pypi:mcp-server-fetch==2025.1.17 --env LOG_LEVEL=debug --region ams',
       'hangar deploy npm:@acme/tools --detach --json',
       'hangar deploy github --name gh           # from the catalog; asks for the token (hidden)',
-      'hangar deploy gitlab --set GITLAB_READ_ONLY_MODE=true',
+      'hangar deploy slack --set SLACK_CHANNEL_IDS=C0123,C0456',
     ],
     async run(ctx, { values, positionals }) {
       const spec = positionals[0] ?? '';
