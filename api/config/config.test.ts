@@ -70,6 +70,12 @@ describe('loadConfig', () => {
     expect(problems({ DATABASE_URL: 'mysql://u:p@db.example.com/hangar' })[0]).toMatch(/scheme must be postgres/);
   });
 
+  it('names the instance after the Fly machine unless HANGAR_INSTANCE_ID says otherwise', () => {
+    expect(loadConfig({ FLY_MACHINE_ID: '3d8d9015f10e89' }).instanceId).toBe('3d8d9015f10e89');
+    expect(loadConfig({ FLY_MACHINE_ID: '3d8d9015f10e89', HANGAR_INSTANCE_ID: 'api-1' }).instanceId).toBe('api-1');
+    expect(loadConfig({}).instanceId).toBeUndefined();
+  });
+
   it('allows plaintext to a loopback database', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/hangar?sslmode=disable' });
     expect(config.database).toMatchObject({ kind: 'external', insecure: true });

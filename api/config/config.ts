@@ -45,6 +45,7 @@ export const EnvSchema = z.object({
   HANGAR_BODY_LIMIT_BYTES: intIn(1024, 64 * 1024 * 1024).default(1024 * 1024),
   HANGAR_SHUTDOWN_TIMEOUT_MS: intIn(0, 120_000).default(10_000),
   HANGAR_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  FLY_MACHINE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
 
   DATABASE_URL: z.string().min(1).optional(),
   DATABASE_CA_CERT: z.string().min(1).optional(),
@@ -279,7 +280,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
     corsOrigins: env.HANGAR_CORS_ORIGINS,
     bodyLimitBytes: env.HANGAR_BODY_LIMIT_BYTES,
     shutdownTimeoutMs: env.HANGAR_SHUTDOWN_TIMEOUT_MS,
-    instanceId: env.HANGAR_INSTANCE_ID,
+    // On Fly, the machine id is stable across restarts of the process: a restarted instance finds its leases.
+    instanceId: env.HANGAR_INSTANCE_ID ?? env.FLY_MACHINE_ID,
     database,
     databasePoolMax: env.DATABASE_POOL_MAX,
     fernetKeys: env.FERNET_KEYS,
