@@ -121,14 +121,17 @@ async function commit(
   dep: Deployment,
   data: Prisma.DeploymentUncheckedUpdateManyInput,
   move: Move,
+  nextAt: Date,
   extraEvents: Array<{ type: 'machine_created' | 'machine_updated' | 'machine_destroyed' | 'restarted' | 'exited'; reason: string; data?: Record<string, string | number | boolean | null> }> = [],
 ): Promise<void> {
   const now = deps.clock.now();
   const newState = 'state' in move ? move.state : move.kind === 'fail' ? 'failed' : dep.state;
   const changed = newState !== dep.state;
+  // The same UPDATE ends our lease and schedules the next look: one statement per deployment per pass.
+  const release = { leaseHolder: null, leaseExpiresAt: null, nextReconcileAt: nextAt, attempts: 0 };
   const update = {
     where: { id: dep.id, leaseHolder: deps.holder },
-    data: { ...data, state: newState, stateReason: move.reason, ...(changed ? { stateChangedAt: now } : {}), version: { increment: 1 } },
+    data: { ...data, ...release, state: newState, stateReason: move.reason, ...(changed ? { stateChangedAt: now } : {}), version: { increment: 1 } },
   };
   if (!changed && extraEvents.length === 0) {
     // The common steady-state look: one statement, no interactive transaction (a pass writes thousands).
@@ -177,7 +180,14 @@ async function reconcileOne(
       ? [{ type: 'exited' as const, reason: `machine exited${machine.lastExit.oomKilled ? ' (out of memory)' : ''}`, data: { exitCode: machine.lastExit.exitCode ?? null, oomKilled: machine.lastExit.oomKilled } }]
       : [];
   const exitData = machine?.lastExit ? { lastExitCode: machine.lastExit.exitCode ?? null, lastOomKilled: machine.lastExit.oomKilled } : {};
-  let nextAt = new Date(now.getTime() + deps.settings.busyIntervalMs);
+  const after = (ms: number) => new Date(now.getTime() + ms);
+  const steady = move.kind === 'observe' && (move.state === 'running' || move.state === 'stopped' || move.state === 'failed');
+  const nextAt =
+    move.kind === 'observe'
+      ? (move.nextAt ?? after(steady ? deps.settings.intervalMs : deps.settings.busyIntervalMs))
+      : move.kind === 'fail'
+        ? after(deps.settings.intervalMs)
+        : after(deps.settings.busyIntervalMs);
 
   if (move.kind === 'create' || move.kind === 'update') {
     const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
@@ -194,8 +204,7 @@ async function reconcileOne(
       const reason = `launch spec rejected before launch: ${error.issues.map((i) => `${i.path} (${i.rule})`).join(', ')}`;
       const fail: Move = { kind: 'fail', machineId: machine?.id, reason, counters: { healthFailures: 0, restartCount: dep.restartCount, restartWindowAt: dep.restartWindowAt, lastRestartAt: dep.lastRestartAt } };
       if (machine && home) await deps.driver.stopMachine(home, machine.id).catch(() => undefined);
-      await commit(deps, dep, {}, fail);
-      await releaseDeployment(deps.pool, { id: dep.id, holder: deps.holder, nextAt: new Date(now.getTime() + deps.settings.intervalMs), attempts: 0 });
+      await commit(deps, dep, {}, fail, after(deps.settings.intervalMs));
       return { move: 'fail', home };
     }
   }
@@ -206,7 +215,7 @@ async function reconcileOne(
       home = target;
       const version = await pushSecrets(deps, dep, target);
       const created = await deps.driver.createMachine(target, launchPlanFor(dep, version));
-      await commit(deps, dep, { machineId: created.id, machineVersion: created.version, flyAppName: target.appName, privateAddress: created.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0, restartRequestedAt: null }, move, [
+      await commit(deps, dep, { machineId: created.id, machineVersion: created.version, flyAppName: target.appName, privateAddress: created.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0, restartRequestedAt: null }, move, nextAt, [
         { type: 'machine_created', reason: 'machine created', data: { machineId: created.id } },
       ]);
       break;
@@ -215,14 +224,14 @@ async function reconcileOne(
       const target = home!;
       const version = await pushSecrets(deps, dep, target);
       const updated = await deps.driver.updateMachine(target, move.machineId, move.version, launchPlanFor(dep, version));
-      await commit(deps, dep, { machineVersion: updated.version, privateAddress: updated.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0 }, move, [
+      await commit(deps, dep, { machineVersion: updated.version, privateAddress: updated.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0 }, move, nextAt, [
         { type: 'machine_updated', reason: move.reason, data: { generation: dep.generation } },
       ]);
       break;
     }
     case 'start':
       await deps.driver.startMachine(home!, move.machineId);
-      await commit(deps, dep, { ...move.counters, ...exitData, machineId: move.machineId }, move, exitEvents);
+      await commit(deps, dep, { ...move.counters, ...exitData, machineId: move.machineId }, move, nextAt, exitEvents);
       break;
     case 'restart':
       // A restart the user asked for boots with the credentials' current values (Fly reads secrets at boot).
@@ -230,35 +239,30 @@ async function reconcileOne(
       // Fly restarts only a started machine (412 otherwise); a stopped or failed one is started instead.
       if (machine?.state === 'started') await deps.driver.restartMachine(home!, move.machineId);
       else await deps.driver.startMachine(home!, move.machineId);
-      await commit(deps, dep, { ...move.counters, ...exitData, restartRequestedAt: null }, move, [
+      await commit(deps, dep, { ...move.counters, ...exitData, restartRequestedAt: null }, move, nextAt, [
         ...exitEvents,
         { type: 'restarted', reason: move.reason, data: { restartCount: move.counters.restartCount } },
       ]);
       break;
     case 'stop':
       await deps.driver.stopMachine(home!, move.machineId);
-      await commit(deps, dep, {}, move);
+      await commit(deps, dep, {}, move, nextAt);
       break;
     case 'fail':
       if (move.machineId && home) await deps.driver.stopMachine(home, move.machineId).catch(() => undefined);
-      await commit(deps, dep, { ...move.counters, ...exitData }, move, exitEvents);
-      nextAt = new Date(now.getTime() + deps.settings.intervalMs);
+      await commit(deps, dep, { ...move.counters, ...exitData }, move, nextAt, exitEvents);
       break;
     case 'destroy':
       await deps.driver.destroyMachine(home!, move.machineId);
-      await commit(deps, dep, {}, move, [{ type: 'machine_destroyed', reason: move.reason, data: { machineId: move.machineId } }]);
+      await commit(deps, dep, {}, move, nextAt, [{ type: 'machine_destroyed', reason: move.reason, data: { machineId: move.machineId } }]);
       break;
     case 'finish_delete':
       home = await finishDelete(deps, dep, home);
       return { move: move.kind, home };
-    case 'observe': {
-      await commit(deps, dep, { ...move.counters, ...exitData, ...(machine ? { machineId: machine.id, machineVersion: machine.version, privateAddress: machine.endpoint ?? null } : {}) }, move, exitEvents);
-      const steady = move.state === 'running' || move.state === 'stopped' || move.state === 'failed';
-      nextAt = move.nextAt ?? new Date(now.getTime() + (steady ? deps.settings.intervalMs : deps.settings.busyIntervalMs));
+    case 'observe':
+      await commit(deps, dep, { ...move.counters, ...exitData, ...(machine ? { machineId: machine.id, machineVersion: machine.version, privateAddress: machine.endpoint ?? null } : {}) }, move, nextAt, exitEvents);
       break;
-    }
   }
-  await releaseDeployment(deps.pool, { id: dep.id, holder: deps.holder, nextAt, attempts: 0 });
   return { move: move.kind, home };
 }
 
