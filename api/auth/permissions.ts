@@ -57,6 +57,20 @@ export function requireGlobalAdmin(c: Context<AppEnv>): Principal {
 }
 
 /**
+ * The caller's effective role in a team, from their membership there (if any): undefined when the team is
+ * invisible to them (not a member, or outside a team-narrowed key). Global admins act as `admin` everywhere.
+ */
+export function effectiveTeamRole(principal: Principal, teamId: string, memberRole: TeamRole | undefined): TeamRole | undefined {
+  if (principal.teamId && principal.teamId !== teamId) return undefined;
+  return memberRole ?? (principal.globalRole === 'admin' ? 'admin' : undefined);
+}
+
+/** 403 when a visible team's role is below `minimum`. */
+export function assertRoleAtLeast(role: TeamRole, minimum: TeamRole): void {
+  if (!roleAtLeast(role, minimum)) throw new ForbiddenError(`Requires the team role "${minimum}" or higher`, 'insufficient_role');
+}
+
+/**
  * The central team check: the team (by id or slug) when the caller's role in it is at least `minimum`.
  * A team the caller cannot see (not a member, or outside a team-narrowed key) is 404, exactly like a
  * missing one; a visible team with too low a role is 403. Global admins act as team `admin` everywhere.
@@ -68,11 +82,11 @@ export async function requireTeamRole(c: Context<AppEnv>, teamIdOrSlug: string, 
     where: { OR: [{ id: teamIdOrSlug }, { slug: teamIdOrSlug }] },
     include: { memberships: { where: { userId: principal.userId } } },
   });
-  if (!team || (principal.teamId && principal.teamId !== team.id)) throw new NotFoundError('Team');
+  if (!team) throw new NotFoundError('Team');
   const { memberships, ...bare } = team;
-  const role: TeamRole | undefined = memberships[0]?.role ?? (principal.globalRole === 'admin' ? 'admin' : undefined);
+  const role = effectiveTeamRole(principal, team.id, memberships[0]?.role);
   if (!role) throw new NotFoundError('Team');
-  if (!roleAtLeast(role, minimum)) throw new ForbiddenError(`Requires the team role "${minimum}" or higher`, 'insufficient_role');
+  assertRoleAtLeast(role, minimum);
   return { team: bare, role };
 }
 

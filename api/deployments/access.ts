@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { Deployment } from '../db/generated/client.ts';
 import { auditActor } from '../audit/audit-context.ts';
-import { requireAuth, requireTeamRole } from '../auth/permissions.ts';
+import { assertRoleAtLeast, effectiveTeamRole, requireAuth } from '../auth/permissions.ts';
 import type { Scope, TeamRole } from '../auth/principal.ts';
 import type { AppEnv } from '../http/context.ts';
 import { NotFoundError } from '../http/errors.ts';
@@ -13,15 +13,17 @@ import type { DeploymentContext } from './service.ts';
  * being deleted.
  */
 export async function loadDeploymentFor(c: Context<AppEnv>, id: string, role: TeamRole, scope: Scope): Promise<Deployment> {
-  requireAuth(c, { scope });
-  const dep = await c.get('services').db.deployment.findUnique({ where: { id } });
-  if (!dep) throw new NotFoundError('Deployment');
-  try {
-    await requireTeamRole(c, dep.teamId, role);
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError('Deployment');
-    throw error;
-  }
+  const principal = requireAuth(c, { scope });
+  // One query for the deployment and the caller's membership in its team (the MCP proxy's hot path).
+  const found = await c.get('services').db.deployment.findUnique({
+    where: { id },
+    include: { team: { select: { memberships: { where: { userId: principal.userId }, select: { role: true } } } } },
+  });
+  if (!found) throw new NotFoundError('Deployment');
+  const { team, ...dep } = found;
+  const effective = effectiveTeamRole(principal, dep.teamId, team.memberships[0]?.role);
+  if (!effective) throw new NotFoundError('Deployment');
+  assertRoleAtLeast(effective, role);
   return dep;
 }
 
