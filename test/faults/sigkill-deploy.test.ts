@@ -41,6 +41,9 @@ beforeAll(async () => {
   const old = new Date(Date.now() - 30 * 86_400_000).toISOString();
   npm.publish(TEST_PACKAGE, [{ version: '1.0.0', publishedAt: old }]);
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  // The database is stopped at the end while a connection may still be closing: never an unhandled error.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   dataDir = mkdtempSync(join(tmpdir(), 'hangar-fault-c-'));
   env = {
     DATABASE_URL: db.url,
