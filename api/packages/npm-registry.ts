@@ -5,7 +5,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { CachedLoader } from './package-cache.ts';
 import type { PackageRequest } from './package-spec.ts';
 import { PackageNotFoundError, RegistryHttpError } from './registry-errors.ts';
-import { callRegistry, classifyNetworkError, classifyStatus, DEFAULT_CACHE_TTL_MS, DEFAULT_REGISTRY_CALL, NOT_FOUND_TTL_MS, type RegistryCallOptions } from './registry-fetch.ts';
+import { cacheTtlFor, callRegistry, classifyNetworkError, classifyStatus, DEFAULT_REGISTRY_CALL, type RegistryCallOptions } from './registry-fetch.ts';
 import type { PackageRegistry } from './registry.ts';
 import type { ResolvedRelease } from './verdict.ts';
 
@@ -117,8 +117,7 @@ export function createNpmRegistry(deps: {
   call?: RegistryCallOptions;
 }): PackageRegistry {
   const call = deps.call ?? DEFAULT_REGISTRY_CALL;
-  const found = deps.ttlMs ?? DEFAULT_CACHE_TTL_MS;
-  const ttlMs = (body: unknown) => ((body as { found?: boolean }).found === false ? Math.min(found, NOT_FOUND_TTL_MS) : found);
+  const ttlMs = cacheTtlFor(deps.ttlMs);
 
   async function fetchPackument(name: string): Promise<TrimmedPackument> {
     const path = `/${name.replace('/', '%2f')}`;

@@ -5,7 +5,7 @@ import type { CachedLoader } from './package-cache.ts';
 import { normalizePypiName, type PackageRequest } from './package-spec.ts';
 import { comparePep440, isPrerelease, parsePep440, parseSpecifierSet, satisfiesSpecifiers, specifiersAllowPrerelease, type Pep440Version } from './pep440.ts';
 import { PackageNotFoundError, RegistryHttpError } from './registry-errors.ts';
-import { callRegistry, classifyNetworkError, classifyStatus, DEFAULT_CACHE_TTL_MS, DEFAULT_REGISTRY_CALL, NOT_FOUND_TTL_MS, type RegistryCallOptions } from './registry-fetch.ts';
+import { cacheTtlFor, callRegistry, classifyNetworkError, classifyStatus, DEFAULT_REGISTRY_CALL, type RegistryCallOptions } from './registry-fetch.ts';
 import type { PackageRegistry } from './registry.ts';
 import type { ResolvedRelease } from './verdict.ts';
 import { isPureWheel, wheelFitsRunner } from './wheel-tags.ts';
@@ -80,8 +80,7 @@ export function createPypiRegistry(deps: {
   call?: RegistryCallOptions;
 }): PackageRegistry {
   const call = deps.call ?? DEFAULT_REGISTRY_CALL;
-  const found = deps.ttlMs ?? DEFAULT_CACHE_TTL_MS;
-  const ttlMs = (body: unknown) => ((body as { found?: boolean }).found === false ? Math.min(found, NOT_FOUND_TTL_MS) : found);
+  const ttlMs = cacheTtlFor(deps.ttlMs);
   const python = parsePep440(deps.runnerPython);
   if (!python) throw new Error(`runner Python version "${deps.runnerPython}" is not a PEP 440 version`);
 

@@ -12,6 +12,11 @@ export interface RegistryCallOptions {
 export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
 export const NOT_FOUND_TTL_MS = 30_000;
 
+/** How long one cached registry body lives: `ttlMs` (default 5 min), "not found" answers at most 30 s. */
+export function cacheTtlFor(ttlMs: number = DEFAULT_CACHE_TTL_MS): (body: unknown) => number {
+  return (body) => ((body as { found?: boolean }).found === false ? Math.min(ttlMs, NOT_FOUND_TTL_MS) : ttlMs);
+}
+
 export const DEFAULT_REGISTRY_CALL: RegistryCallOptions = {
   timeoutMs: 10_000,
   retry: { attempts: 3, baseDelayMs: 250, maxDelayMs: 2_000 },
