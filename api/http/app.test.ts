@@ -115,6 +115,7 @@ describe('error model', () => {
       body: JSON.stringify({ name: 'a'.repeat(5000), tags: [] }),
     });
     expect(res.status).toBe(413);
+    expect(res.headers.get('connection')).toBe('close');
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 });

@@ -49,6 +49,9 @@ function renderError(c: Context<AppEnv>, error: unknown): Response {
       413: ['payload_too_large', 'Request body is too large'],
     };
     const [code, message] = known[status] ?? ['http_error', 'Request could not be processed'];
+    // The rest of an oversized body is never read: close the connection so a kept-alive client does not
+    // send its next request into the unread bytes.
+    if (status === 413) c.header('Connection', 'close');
     return c.json({ error: { code, message, requestId } }, status);
   }
   if (isUnstorableInput(error)) {
