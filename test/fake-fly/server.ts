@@ -80,6 +80,7 @@ export class FakeFlyServer {
   readonly orgSlug: string;
   private faults: FakeFaults;
   private readonly counts = new Map<string, number>();
+  private readonly limitedCounts = new Map<string, number>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly hanging = new Set<ServerResponse>();
   private readonly random: () => number;
@@ -118,6 +119,11 @@ export class FakeFlyServer {
   }
 
   /** Requests received per route key (`GET /v1/apps/{app_name}/machines`), contract-rejected ones included. */
+  /** Requests to `key` the rate limits refused with 429 (Fly refuses them before acting: they changed nothing). */
+  rateLimitedCount(key: string): number {
+    return this.limitedCounts.get(key) ?? 0;
+  }
+
   callCount(key: string): number {
     return this.counts.get(key) ?? 0;
   }
@@ -133,6 +139,7 @@ export class FakeFlyServer {
 
   resetCounts(): void {
     this.counts.clear();
+    this.limitedCounts.clear();
     this.rateLimited = 0;
   }
 
@@ -207,6 +214,7 @@ export class FakeFlyServer {
     }
     if (this.options.rateLimits !== false && !this.takeToken(route.template, method, url.pathname)) {
       this.rateLimited += 1;
+      this.limitedCounts.set(key, (this.limitedCounts.get(key) ?? 0) + 1);
       return this.reply(res, flyError(429, 'rate limit exceeded'));
     }
     const faults = this.faults;

@@ -59,6 +59,10 @@ async function tenantResources(hangar: TestHangar, user: TestUser, tag: string):
   await hangar.services.db.credential.create({
     data: { id: `cred_fuzz${tag}`, scope: 'team', teamId: user.team.id, name: credentialName, ...hangar.services.vault.encrypt(`fuzz-${tag}-secret`) },
   });
+  // A spare key for the fuzzer to aim key routes at: rotating or revoking the key the tenant authenticates
+  // with would end the run early (the final check that the attacker's key still works would fail).
+  const spare = await hangar.request('/v1/me/keys', jsonInit('POST', user.keyHeaders, { name: `spare-${tag}`, scopes: ['read'] }));
+  if (spare.status !== 201) throw new Error(`spare key: ${spare.status}`);
   return {
     teamId: user.team.id,
     teamSlug: user.team.slug,
@@ -66,7 +70,7 @@ async function tenantResources(hangar: TestHangar, user: TestUser, tag: string):
     deploymentId: String(deployment.id),
     credentialName,
     invitationId: String(invitation.id),
-    keyId: user.apiKeyId,
+    keyId: ((await spare.json()) as { id: string }).id,
   };
 }
 
