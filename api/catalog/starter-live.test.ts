@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmission } from '../packages/admission.ts';
 import { createAdmissionHarness, type AdmissionHarness } from '../packages/test-admission.ts';
-import { systemClock } from '../platform/clock.ts';
-import { createLogger } from '../platform/logger.ts';
 import { readStarterCatalog } from './starter.ts';
 
 let h: AdmissionHarness;
@@ -20,14 +17,7 @@ describe('starter catalog against the live npm registry', () => {
   });
 
   it('every starter package passes Admission (no rejecting flag) and pins an exact version', { timeout: 60_000 }, async () => {
-    const admission = createAdmission({
-      db: h.db,
-      clock: systemClock,
-      logger: createLogger({ level: 'silent' }),
-      npmRegistryUrl: 'https://registry.npmjs.org/',
-      pypiBaseUrl: 'http://127.0.0.1:9',
-      runnerPythonVersion: '3.12',
-    });
+    const admission = h.liveNpmAdmission();
     const verdicts = await Promise.all(starter.map(async (t) => [t.slug, await admission.validatePackage(t.package)] as const));
     for (const [slug, verdict] of verdicts) {
       const name = starter.find((t) => t.slug === slug)!.package.slice(4).replace(/@\^.*$/, '');

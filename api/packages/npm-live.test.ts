@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../platform/clock.ts';
-import { createLogger } from '../platform/logger.ts';
-import { createAdmission } from './admission.ts';
 import { createAdmissionHarness, type AdmissionHarness } from './test-admission.ts';
 
 const NAME = '@modelcontextprotocol/server-everything';
@@ -24,14 +21,7 @@ afterAll(async () => h.dispose());
 describe('live npm registry', () => {
   it(`validates ${NAME} and pins the exact version and integrity npm locked`, async () => {
     const locked = lockedEntry();
-    const admission = createAdmission({
-      db: h.db,
-      clock: systemClock,
-      logger: createLogger({ level: 'silent' }),
-      npmRegistryUrl: 'https://registry.npmjs.org/',
-      pypiBaseUrl: 'http://127.0.0.1:9',
-      runnerPythonVersion: '3.12',
-    });
+    const admission = h.liveNpmAdmission();
     const verdict = await admission.validatePackage(`npm:${NAME}@${locked.version}`);
     expect(verdict).toMatchObject({
       ok: true,

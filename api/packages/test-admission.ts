@@ -1,6 +1,6 @@
 import { createTestDatabase } from '../../test/db.ts';
 import { createPrisma, type Db } from '../db/pool.ts';
-import { ManualClock } from '../platform/clock.ts';
+import { ManualClock, systemClock } from '../platform/clock.ts';
 import { createLogger } from '../platform/logger.ts';
 import { createAdmission, type Admission } from './admission.ts';
 
@@ -10,6 +10,8 @@ export interface AdmissionHarness {
   clock: ManualClock;
   /** Admission against the given registry URLs (timeout 400 ms, 3 attempts, short backoff). */
   admission(urls: { npm?: string; pypi?: string }, ttlMs?: number): Admission;
+  /** Admission against the live npm registry, on the wall clock and with production timeouts. */
+  liveNpmAdmission(): Admission;
   dispose(): Promise<void>;
 }
 
@@ -32,6 +34,15 @@ export async function createAdmissionHarness(now = Date.UTC(2026, 10, 20, 12)): 
         runnerPythonVersion: '3.12',
         cacheTtlMs: ttlMs,
         call: { timeoutMs: 400, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } },
+      }),
+    liveNpmAdmission: () =>
+      createAdmission({
+        db,
+        clock: systemClock,
+        logger,
+        npmRegistryUrl: 'https://registry.npmjs.org/',
+        pypiBaseUrl: 'http://127.0.0.1:9',
+        runnerPythonVersion: '3.12',
       }),
     async dispose() {
       await db.$disconnect();
