@@ -1,54 +1,30 @@
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalMachineDriver } from '../api/machines/local-driver.ts';
-import { systemClock } from '../api/platform/clock.ts';
-import { createLogger } from '../api/platform/logger.ts';
-import { signUpUser, type TestUser } from '../test/accounts.ts';
-import { createTestHangar, type TestHangar } from '../test/hangar.ts';
+import type { TestUser } from '../test/accounts.ts';
+import { createLocalModeWorld, EVERYTHING_PACKAGE, EVERYTHING_VERSION, type LocalModeWorld } from '../test/local-mode-world.ts';
 import { createCliHome, runHangar } from './test-harness.ts';
 
 /**
  * The journey's last mile in local mode: `hangar deploy` of a real MCP server from the live npm registry,
  * run by the local driver, then an MCP client configured exactly from the snippet the CLI printed.
  */
-const PACKAGE = '@modelcontextprotocol/server-everything';
-const VERSION = (JSON.parse(readFileSync(new URL(`../node_modules/${PACKAGE}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+const PACKAGE = EVERYTHING_PACKAGE;
+const VERSION = EVERYTHING_VERSION;
 
-let hangar: TestHangar;
-let server: ServerType;
+let world: LocalModeWorld;
 let url: string;
 let owner: TestUser;
 const cli = createCliHome();
-const machinesDir = mkdtempSync(join(tmpdir(), 'hangar-cli-local-'));
 const run = (args: string[], input?: string) => runHangar(args, { ...cli, env: { HANGAR_URL: url }, input, timeoutMs: 150_000 });
 
 beforeAll(async () => {
-  let app: { fetch(request: Request): Response | Promise<Response> } | undefined;
-  server = serve({ fetch: (request) => (app ? app.fetch(request) : new Response('starting', { status: 503 })), port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const driver = new LocalMachineDriver({ dataDir: machinesDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 300 });
-  hangar = await createTestHangar({
-    clock: systemClock,
-    driver,
-    env: { HANGAR_PUBLIC_URL: url },
-    reconciler: { intervalMs: 300, busyIntervalMs: 200, startGraceMs: 90_000, healthFailureThreshold: 2, restartBackoffBaseMs: 200 },
-  });
-  app = hangar.app;
-  owner = await signUpUser(hangar, { verified: true });
-  hangar.services.reconciler.start();
+  world = await createLocalModeWorld();
+  ({ baseUrl: url, owner } = world);
 }, 60_000);
 
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  await hangar.dispose();
-  rmSync(machinesDir, { recursive: true, force: true });
+  await world.dispose();
   cli.dispose();
 });
 

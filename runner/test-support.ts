@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -6,9 +7,12 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 export const RUNNER_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 export const ENV_FIXTURE = fileURLToPath(new URL('./fixtures/env-server.mjs', import.meta.url));
-export const EVERYTHING = fileURLToPath(
-  new URL('../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url),
-);
+export const EVERYTHING_PACKAGE = '@modelcontextprotocol/server-everything';
+export const EVERYTHING = fileURLToPath(new URL(`../node_modules/${EVERYTHING_PACKAGE}/dist/index.js`, import.meta.url));
+/** The version npm installed (the lockfile's), which tests and benchmarks deploy from the live registry. */
+export const EVERYTHING_VERSION = (
+  JSON.parse(readFileSync(new URL(`../node_modules/${EVERYTHING_PACKAGE}/package.json`, import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface SpawnedRunner {
   process: ChildProcess;

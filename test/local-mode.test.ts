@@ -1,33 +1,25 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalMachineDriver } from '../api/machines/local-driver.ts';
-import { systemClock } from '../api/platform/clock.ts';
-import { createLogger } from '../api/platform/logger.ts';
 import { signUpUser, type TestUser } from './accounts.ts';
-import { createTestHangar, type TestHangar } from './hangar.ts';
+import type { TestHangar } from './hangar.ts';
+import { createLocalModeWorld, EVERYTHING_PACKAGE, EVERYTHING_VERSION, type LocalModeWorld } from './local-mode-world.ts';
 
 /**
  * Issue 7's end-to-end proof, in local mode (no Fly token): a real MCP server package from the live npm
  * registry, admitted, launched by the reconciler as a local runner process with `npx -y <pinned>`, and used
  * through Hangar's proxy by the official MCP SDK client with an API key.
  */
-const PACKAGE = '@modelcontextprotocol/server-everything';
-const VERSION = (JSON.parse(readFileSync(new URL(`../node_modules/${PACKAGE}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+const PACKAGE = EVERYTHING_PACKAGE;
+const VERSION = EVERYTHING_VERSION;
 
+let world: LocalModeWorld;
 let hangar: TestHangar;
-let server: ServerType;
 let baseUrl: string;
 let owner: TestUser;
 let depId: string;
-const machinesDir = mkdtempSync(join(tmpdir(), 'hangar-local-'));
 
 async function deploymentState(): Promise<string> {
   const res = await hangar.request(`/v1/deployments/${depId}`, { headers: owner.keyHeaders });
@@ -55,23 +47,12 @@ async function connect(key: string): Promise<{ client: Client; transport: Stream
 }
 
 beforeAll(async () => {
-  const driver = new LocalMachineDriver({ dataDir: machinesDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 300 });
-  hangar = await createTestHangar({
-    clock: systemClock,
-    driver,
-    reconciler: { intervalMs: 300, busyIntervalMs: 200, startGraceMs: 90_000, healthFailureThreshold: 2, restartBackoffBaseMs: 200 },
-  });
-  server = serve({ fetch: hangar.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  owner = await signUpUser(hangar, { verified: true });
-  hangar.services.reconciler.start();
+  world = await createLocalModeWorld();
+  ({ hangar, baseUrl, owner } = world);
 }, 60_000);
 
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  await hangar.dispose();
-  rmSync(machinesDir, { recursive: true, force: true });
+  await world.dispose();
 });
 
 describe('local mode, end to end', () => {
@@ -127,7 +108,7 @@ describe('local mode, end to end', () => {
     const machine = await hangar.services.driver.getMachine(home, dep.machineId ?? '');
     expect(machine?.state).toBe('started');
     // Kill the MCP server (the runner's child, leader of its own process group) as a crash would.
-    const runnerPid = (hangar.services.driver as LocalMachineDriver).pidOf(dep.machineId ?? '');
+    const runnerPid = world.driver.pidOf(dep.machineId ?? '');
     expect(runnerPid).toBeGreaterThan(0);
     const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(runnerPid)]).toString().trim().split(/\s+/).map(Number);
     expect(children.length).toBeGreaterThan(0);

@@ -6,7 +6,7 @@
  * Run: `npm run bench:proxy` (CALLS=2000 by default). The per-key rate limit is raised for the run.
  */
 import { setMaxListeners } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +19,12 @@ import { loadConfig } from '../../api/config/config.ts';
 import { composeHangar } from '../../api/compose.ts';
 import { LocalMachineDriver } from '../../api/machines/local-driver.ts';
 import { createLogger } from '../../api/platform/logger.ts';
-import { EVERYTHING } from '../../runner/test-support.ts';
+import { EVERYTHING, EVERYTHING_PACKAGE, EVERYTHING_VERSION } from '../../runner/test-support.ts';
 
 const CALLS = Number(process.env.CALLS ?? 2000);
 const WARMUP = 100;
-const PACKAGE = '@modelcontextprotocol/server-everything';
-const VERSION = (JSON.parse(readFileSync(new URL(`../../node_modules/${PACKAGE}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+const PACKAGE = EVERYTHING_PACKAGE;
+const VERSION = EVERYTHING_VERSION;
 
 setMaxListeners(0); // the SDK's HTTP client leaves an abort listener per call on a shared signal
 
