@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRoute, z } from '@hono/zod-openapi';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTestHangar, type TestHangar } from '../../test/hangar.ts';
 import { ConflictError, RateLimitedError } from './errors.ts';
 
@@ -165,6 +166,15 @@ describe('OpenAPI', () => {
     const spec = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
+  });
+
+  it('is a valid OpenAPI 3.1 document by the official schema (and the check can fail)', async () => {
+    const spec = (await (await hangar.request('/openapi.json')).json()) as Record<string, unknown>;
+    const validator = new Validator();
+    expect(await validator.validate(spec)).toEqual({ valid: true });
+    expect(validator.version).toBe('3.1');
+    const broken = { ...spec, info: { title: 'no version' } };
+    expect((await new Validator().validate(broken)).valid).toBe(false);
   });
 
   it('renders /docs from the spec, escaped and self-contained', async () => {
