@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonInit, signUpUser } from '../../test/accounts.ts';
 import { createDeploymentWorld, TEST_PACKAGE, type DeploymentWorld } from '../../test/deployments-harness.ts';
+import { updateDeployment } from './service.ts';
 
 let world: DeploymentWorld;
 
@@ -117,6 +118,28 @@ describe('deployment lifecycle on the fake Fly Machines API', () => {
     await world.settle(async () => machinesOf(world.owner.team.id)[0]?.config.metadata?.hangar_generation === '2' && (await stateIs(id, 'running')));
     expect(machinesOf(world.owner.team.id)).toHaveLength(1);
     expect(JSON.stringify(machinesOf(world.owner.team.id)[0]!.config.init)).toContain(`${TEST_PACKAGE}@1.0.0`);
+  });
+
+  it('takes a PATCH made from a row read before a reconciler pass (passes do not change the intent version)', async () => {
+    const { services } = world.hangar;
+    const stale = await services.db.deployment.findUniqueOrThrow({ where: { id } });
+    world.clock.advance(60_000);
+    expect((await services.reconciler.passOnce()).claimed).toBeGreaterThan(0);
+    const principal = {
+      userId: world.owner.user.id,
+      email: world.owner.user.email,
+      globalRole: 'user' as const,
+      emailVerified: true,
+      via: 'api_key' as const,
+      sessionId: undefined,
+      keyId: world.owner.apiKeyId,
+      scopes: new Set(['write'] as const),
+      teamId: undefined,
+    };
+    const ctx = { services, principal, actor: { actorUserId: principal.userId, actorKeyId: principal.keyId, ip: null, requestId: null } };
+    const updated = await updateDeployment(ctx, stale, { args: [] });
+    expect(updated.generation).toBe(stale.generation + 1);
+    await world.settle(async () => (await getDeployment(id)).state === 'running' && machinesOf(world.owner.team.id)[0]?.config.metadata?.hangar_generation === String(updated.generation));
   });
 
   it('answers another team exactly like a missing deployment, for every verb', async () => {

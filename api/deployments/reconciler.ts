@@ -129,9 +129,11 @@ async function commit(
   const changed = newState !== dep.state;
   // The same UPDATE ends our lease and schedules the next look: one statement per deployment per pass.
   const release = { leaseHolder: null, leaseExpiresAt: null, nextReconcileAt: nextAt, attempts: 0 };
+  // Guarded by our lease, not by `version`: `version` counts changes of intent (API writes), so a pass
+  // never turns a user's concurrent PATCH into a spurious version conflict.
   const update = {
     where: { id: dep.id, leaseHolder: deps.holder },
-    data: { ...data, ...release, state: newState, stateReason: move.reason, ...(changed ? { stateChangedAt: now } : {}), version: { increment: 1 } },
+    data: { ...data, ...release, state: newState, stateReason: move.reason, ...(changed ? { stateChangedAt: now } : {}) },
   };
   if (!changed && extraEvents.length === 0) {
     // The common steady-state look: one statement, no interactive transaction (a pass writes thousands).
