@@ -23,6 +23,7 @@ import type { MachineDriver } from './machines/driver.ts';
 import { createFlyMachineDriver } from './machines/fly-driver.ts';
 import { LocalMachineDriver } from './machines/local-driver.ts';
 import { createAdmission } from './packages/admission.ts';
+import { StreamSlots } from './mcp/stream-slots.ts';
 import { UsageRecorder } from './mcp/usage.ts';
 import { SecretRegistry } from './platform/mask.ts';
 import { loadKeyRing } from './vault/keyring.ts';
@@ -151,6 +152,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     reconciler,
     metrics,
     usage: new UsageRecorder({ pool, clock, logger }),
+    mcpStreams: new StreamSlots(config.mcpStreams),
   };
   const app = createApp(services);
   const livePool = pool;

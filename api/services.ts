@@ -13,6 +13,7 @@ import type { SecretRegistry } from './platform/mask.ts';
 import type { Vault } from './vault/vault.ts';
 import type { LaunchChecker } from './deployments/launch-check.ts';
 import type { HangarMetrics } from './metrics/hangar-metrics.ts';
+import type { StreamSlots } from './mcp/stream-slots.ts';
 import type { UsageRecorder } from './mcp/usage.ts';
 
 /**
@@ -46,6 +47,8 @@ export interface Services {
   driver: MachineDriver;
   /** MCP proxy usage per deployment, flushed to the database in batches. */
   usage: UsageRecorder;
+  /** Caps on MCP requests in flight, per credential and per deployment. */
+  mcpStreams: StreamSlots;
   /** The reconciler loop of this instance; the API nudges it after recording intent. */
   reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
   /** Prometheus metrics of this process, served by `GET /metrics`. */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Rng, fuzzSeed } from '../test/fuzz/rng.ts';
+import { socketBehaviour } from '../test/fuzz/socket-behaviours.ts';
 import { connectClient, ENV_FIXTURE, firstText, spawnRunner, waitFor } from './test-support.ts';
 
 const TOKEN = 'runner-test-token-fedcba9876543210';
@@ -66,4 +68,25 @@ describe('runner process', () => {
     await expect(spawnRunner(['--', process.execPath, ENV_FIXTURE], BASE_ENV)).rejects.toThrow(/exited early with 2/);
     await expect(spawnRunner([], { ...BASE_ENV, HANGAR_RUNNER_TOKEN: TOKEN })).rejects.toThrow(/exited early with 2/);
   });
+});
+
+describe('runner process under hostile sockets', () => {
+  it('survives half bodies, resets, slow bodies and clients leaving streams, and keeps serving', async () => {
+    const runner = await spawnRunner(['--', process.execPath, ENV_FIXTURE], { ...BASE_ENV, HANGAR_RUNNER_TOKEN: TOKEN, HANGAR_RUNNER_LOG_LEVEL: 'warn' });
+    const { client, transport } = await connectClient(runner.url, TOKEN);
+    const rng = new Rng(fuzzSeed());
+    const target = { port: runner.port, mcpPath: '/mcp', jsonPath: '/mcp', auth: `Bearer ${TOKEN}`, sessionId: transport.sessionId };
+    const statuses: Array<number | undefined> = [];
+    for (let round = 0; round < 40; round += 1) {
+      const batch = Array.from({ length: 4 }, () => socketBehaviour(rng, target));
+      statuses.push(...(await Promise.all(batch.map((run) => run()))).map((o) => o.status));
+    }
+    expect(statuses.filter((s) => s !== undefined && s >= 500)).toEqual([]);
+    expect(runner.process.exitCode).toBeNull();
+    expect((await fetch(`${runner.url}/healthz`)).status).toBe(200);
+    expect(firstText(await client.callTool({ name: 'echo', arguments: { message: 'still here' } }))).toBe('echo:still here');
+    await client.close();
+    runner.process.kill('SIGTERM');
+    expect(await runner.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });

@@ -87,6 +87,8 @@ export const EnvSchema = z.object({
   HANGAR_LOGIN_WINDOW_SECONDS: intIn(10, 86_400).default(900),
 
   HANGAR_DEPLOYMENT_QUOTA: intIn(0, 10_000).default(10),
+  HANGAR_MCP_STREAMS_PER_KEY: intIn(1, 100_000).default(32),
+  HANGAR_MCP_STREAMS_PER_DEPLOYMENT: intIn(1, 100_000).default(128),
   HANGAR_RECONCILER: z.enum(['on', 'off']).default('on'),
   HANGAR_RECONCILE_INTERVAL_MS: intIn(100, 600_000).default(5_000),
   HANGAR_HEALTH_FAILURE_THRESHOLD: intIn(1, 100).default(3),
@@ -156,6 +158,8 @@ export interface Config {
   };
   /** Live (not deleted) deployments a team may have. */
   deploymentQuota: number;
+  /** MCP requests in flight through one instance (open SSE streams included), per credential and per deployment. */
+  mcpStreams: { perCredential: number; perDeployment: number };
   reconciler: {
     enabled: boolean;
     intervalMs: number;
@@ -310,6 +314,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
       trustedProxyHeader: env.HANGAR_TRUSTED_PROXY_HEADER,
     },
     deploymentQuota: env.HANGAR_DEPLOYMENT_QUOTA,
+    mcpStreams: { perCredential: env.HANGAR_MCP_STREAMS_PER_KEY, perDeployment: env.HANGAR_MCP_STREAMS_PER_DEPLOYMENT },
     reconciler: {
       enabled: env.HANGAR_RECONCILER === 'on',
       intervalMs: env.HANGAR_RECONCILE_INTERVAL_MS,

@@ -1,10 +1,13 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
 /** Request headers a client may send through to the runner (everything else, cookies and keys above all, stays here). */
 const FORWARD_REQUEST = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
 /** Response headers the runner may send back to the client. */
 const FORWARD_RESPONSE = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'cache-control'];
+/** The only bodies a Streamable HTTP server answers with; anything else never reaches the client. */
+const ANSWER_TYPES = new Set(['application/json', 'text/event-stream']);
 
 export interface Upstream {
   status: number;
@@ -17,10 +20,22 @@ export class UpstreamError extends Error {
   override name = 'UpstreamError';
 }
 
+/** Raised when the runner answers with a body that is not JSON or an SSE stream (never passed on). */
+export class UpstreamContentError extends Error {
+  override name = 'UpstreamContentError';
+}
+
+/** The media type of a Content-Type value, lowercased, without parameters. */
+function mediaType(value: string | undefined): string {
+  return (value ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
 /**
  * Forwards one MCP request to a runner with node:http, streaming both ways: no body buffering and no idle
  * timeout on the response, so a server-to-client SSE stream stays open as long as the client holds it.
- * `signal` aborts the upstream request when the client goes away.
+ * `signal` aborts the upstream request when the client goes away. Every stream error (a client that sends
+ * half a body, a runner that resets) ends this one request and nothing else: the request body goes
+ * through `stream.pipeline`, whose callback owns its errors.
  */
 export function forwardToRunner(options: {
   url: URL;
@@ -44,13 +59,22 @@ export function forwardToRunner(options: {
     const connectTimer = setTimeout(() => req.destroy(new UpstreamError('runner did not answer in time')), options.connectTimeoutMs);
     req.on('response', (res: IncomingMessage) => {
       clearTimeout(connectTimer);
+      // A response that ends badly (the runner resets mid-stream) errors its web stream; nothing else.
+      res.on('error', () => undefined);
+      const type = mediaType(res.headers['content-type']);
+      const bodyless = options.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 202 || res.headers['content-length'] === '0';
+      if (!bodyless && !ANSWER_TYPES.has(type)) {
+        res.destroy();
+        reject(new UpstreamContentError(`runner answered ${type || 'no content type'}`));
+        return;
+      }
       const out = new Headers();
       for (const name of FORWARD_RESPONSE) {
         const value = res.headers[name];
         if (typeof value === 'string') out.set(name, value);
       }
-      if ((res.headers['content-type'] ?? '').includes('text/event-stream')) out.set('x-accel-buffering', 'no');
-      const body = options.method === 'HEAD' || res.statusCode === 204 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+      if (type === 'text/event-stream') out.set('x-accel-buffering', 'no');
+      const body = bodyless ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
       if (!body) res.resume();
       resolve({ status: res.statusCode ?? 502, headers: out, body });
     });
@@ -58,7 +82,14 @@ export function forwardToRunner(options: {
       clearTimeout(connectTimer);
       reject(error instanceof UpstreamError ? error : new UpstreamError('runner unreachable'));
     });
-    if (options.body) Readable.fromWeb(options.body as import('node:stream/web').ReadableStream).pipe(req);
-    else req.end();
+    if (!options.body) {
+      req.end();
+      return;
+    }
+    // The client's body may end early or reset: the pipeline then destroys the upstream request, whose
+    // 'error' (above) rejects this call if no answer came yet. The callback keeps the error handled.
+    pipeline(Readable.fromWeb(options.body as NodeReadableStream<Uint8Array>), req, (error) => {
+      if (error) req.destroy(new UpstreamError('client request body ended early'));
+    });
   });
 }

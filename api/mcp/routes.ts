@@ -1,12 +1,13 @@
 import type { Context } from 'hono';
-import { guard } from '../auth/permissions.ts';
+import { guard, requireAuth } from '../auth/permissions.ts';
 import { ErrorSchema } from '../auth/schemas.ts';
 import { loadDeploymentFor } from '../deployments/access.ts';
 import { DeploymentParams } from '../deployments/routes/params.ts';
 import { isServing } from '../deployments/states.ts';
 import type { App, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
-import { forwardToRunner, UpstreamError } from './forward.ts';
+import { forwardToRunner, UpstreamContentError, UpstreamError } from './forward.ts';
+import { onBodySettled } from './stream-slots.ts';
 
 const PATH = '/v1/deployments/{id}/mcp';
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -18,10 +19,22 @@ export class DeploymentNotRunningError extends AppError {
   }
 }
 
+/** 429 for a credential or deployment at its cap of MCP requests in flight. */
+export class TooManyStreamsError extends AppError {
+  constructor() {
+    super(429, 'too_many_streams', 'Too many MCP requests or streams are open for this credential or deployment; close one or retry shortly', { retryAfterSeconds: 1 });
+  }
+}
+
 async function proxy(c: Context<AppEnv>): Promise<Response> {
   const services = c.get('services');
   const dep = await loadDeploymentFor(c, c.req.param('id') ?? '', 'member', 'mcp');
   if (!isServing(dep.state) || !dep.privateAddress) throw new DeploymentNotRunningError(dep.state, dep.stateReason);
+  const principal = requireAuth(c);
+  const release = services.mcpStreams.acquire(principal.keyId ?? principal.sessionId ?? principal.userId, dep.id);
+  if (!release) throw new TooManyStreamsError();
+  // The slots are held until the answer's body ends or the client leaves, whichever comes first.
+  c.req.raw.signal.addEventListener('abort', release, { once: true });
   const runnerToken = services.vault.decrypt({ ciphertext: dep.runnerTokenCipher, keyId: dep.runnerTokenKeyId });
   const method = c.req.method;
   try {
@@ -43,10 +56,16 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
       upstream.body?.cancel().catch(() => undefined);
       throw new AppError(502, 'runner_rejected', 'The deployment refused Hangar’s credentials; it is being restarted with fresh ones');
     }
-    return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
+    if (!upstream.body) release();
+    const body = upstream.body ? onBodySettled(upstream.body, release) : null;
+    return new Response(body, { status: upstream.status, headers: upstream.headers });
   } catch (error) {
-    if (error instanceof UpstreamError) {
+    release();
+    if (error instanceof UpstreamError || error instanceof UpstreamContentError) {
       services.usage.record(dep.id, true);
+      if (error instanceof UpstreamContentError) {
+        throw new AppError(502, 'deployment_bad_response', 'The deployment answered with something other than JSON or an event stream');
+      }
       throw new AppError(502, 'deployment_unreachable', 'The deployment did not answer; try again shortly');
     }
     throw error;
@@ -77,7 +96,10 @@ export function registerMcpProxy(app: App): void {
       responses: {
         200: { description: 'The MCP server’s answer, streamed' },
         401: { description: 'No or invalid credentials', content: { 'application/json': { schema: ErrorSchema } } },
+        403: { description: 'The credential lacks the `mcp` scope, or the caller’s role in the team is too low', content: { 'application/json': { schema: ErrorSchema } } },
         404: { description: 'No such deployment, or not yours', content: { 'application/json': { schema: ErrorSchema } } },
+        429: { description: 'Rate limited, or too many MCP requests in flight for this credential or deployment (Retry-After)', content: { 'application/json': { schema: ErrorSchema } } },
+        502: { description: 'The deployment did not answer, or answered with something other than JSON or an event stream', content: { 'application/json': { schema: ErrorSchema } } },
         503: { description: 'The deployment is not running', content: { 'application/json': { schema: ErrorSchema } } },
       },
     });
