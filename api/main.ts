@@ -1,32 +1,58 @@
-import { serve } from '@hono/node-server';
-import type { Server } from 'node:http';
-import { loadConfig } from './config/config.ts';
+import { getRequestListener } from '@hono/node-server';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from './config/config.ts';
 import { describeStartupError } from './config/startup-error.ts';
 import { composeHangar } from './compose.ts';
 
+function fail(error: unknown): never {
+  process.stderr.write(`${describeStartupError(error)}\n`);
+  process.exit(1);
+}
+
+/** Until the app is built, the bound port answers 503: the listening line is printed only once it is ready. */
+function starting(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
+  res.end('{"error":{"code":"starting","message":"Hangar is starting","requestId":"none"}}');
+}
+
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {
-    process.stderr.write(`${describeStartupError(error)}\n`);
-    process.exit(1);
+    fail(error);
+  }
+
+  // The port is bound before anything is built, so `PORT=0` ("a free port") yields a real port that the
+  // default public URL (mail links, MCP URLs, the CSRF origin) is then derived from.
+  const server = createServer(starting);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    fail(error);
+  }
+  const port = (server.address() as AddressInfo).port;
+  if (config.port === 0 && !process.env.HANGAR_PUBLIC_URL) {
+    config = loadConfig({ ...process.env, PORT: String(port) });
   }
 
   let hangar;
   try {
     hangar = await composeHangar(config);
   } catch (error) {
-    process.stderr.write(`${describeStartupError(error)}\n`);
-    process.exit(1);
+    fail(error);
   }
   const { logger } = hangar.services;
+  server.off('request', starting);
+  server.on('request', getRequestListener(hangar.app.fetch, { hostname: config.host }));
+  server.on('error', (error) => logger.error({ err: error }, 'server error'));
   if (config.reconciler.enabled) hangar.services.reconciler.start();
-
-  const server = serve({ fetch: hangar.app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info({ url: `http://${config.host}:${info.port}`, publicUrl: config.publicUrl }, 'Hangar is listening');
-    process.stdout.write(`Hangar listening on http://${config.host}:${info.port} (docs: ${config.publicUrl}/docs)\n`);
-  }) as Server;
+  logger.info({ url: `http://${config.host}:${port}`, publicUrl: config.publicUrl }, 'Hangar is listening');
+  process.stdout.write(`Hangar listening on http://${config.host}:${port} (docs: ${config.publicUrl}/docs)\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -67,6 +67,22 @@ describe('npm start on a fresh machine', () => {
     const first = await startHangar(env);
     expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    // PORT=0: the default public URL is the bound port, so links point at it and the real origin passes CSRF.
+    expect(first.output()).toContain(`(docs: ${first.url}/docs)`);
+    expect(first.output()).not.toContain(':0/docs');
+    const signup = await fetch(`${first.url}/v1/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: first.url },
+      body: JSON.stringify({ email: 'port0@example.com', password: 'a long enough passphrase 42' }),
+    });
+    expect(signup.status).toBe(201);
+    const cookie = (signup.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const team = await fetch(`${first.url}/v1/teams`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: first.url, cookie },
+      body: JSON.stringify({ name: 'Port zero' }),
+    });
+    expect(team.status).toBe(201);
 
     // Write a marker straight into the embedded database, then restart.
     const port = Number(/"port":(\d+)/.exec(first.output())?.[1]);
