@@ -140,7 +140,8 @@ describe('browser protections', () => {
   it('sends secure headers', async () => {
     const res = await hangar.request('/healthz');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
   });
@@ -151,11 +152,31 @@ describe('browser protections', () => {
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
     const denied = await hangar.request('/healthz', { headers: { origin: 'https://evil.example.net' } });
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+    expect(denied.headers.get('access-control-allow-credentials')).toBeNull();
+    const none = await hangar.request('/healthz');
+    expect(none.headers.get('access-control-allow-credentials')).toBeNull();
     const preflight = await hangar.request('/v1/me', {
       method: 'OPTIONS',
       headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST' },
     });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('marks every /v1 answer no-store (success, error and unauthenticated alike), and leaves probes cacheable', async () => {
+    const signup = await hangar.request('/v1/auth/signup', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost:8080' },
+      body: JSON.stringify({ email: 'nostore@example.com', password: 'a long enough passphrase 42' }),
+    });
+    expect(signup.status).toBe(201);
+    expect(signup.headers.get('cache-control')).toBe('no-store');
+    const unauthenticated = await hangar.request('/v1/me');
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('cache-control')).toBe('no-store');
+    const missing = await hangar.request('/v1/no-such-route');
+    expect(missing.headers.get('cache-control')).toBe('no-store');
+    expect((await hangar.request('/healthz')).headers.get('cache-control')).not.toBe('no-store');
   });
 });
 

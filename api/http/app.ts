@@ -105,11 +105,24 @@ export function createApp(services: Services): App {
       },
       strictTransportSecurity: config.publicUrl.startsWith('https://') ? 'max-age=63072000; includeSubDomains' : false,
       crossOriginResourcePolicy: 'same-origin',
+      // Agrees with the CSP's frame-ancestors 'none'.
+      xFrameOptions: 'DENY',
       referrerPolicy: 'no-referrer',
     }),
   );
 
-  // CORS only for configured origins; with none configured, browsers on other origins get no CORS headers.
+  // Every /v1 answer may carry credentials or personal data (keys, sessions, exports): never cached.
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    c.res.headers.set('Cache-Control', 'no-store');
+  });
+
+  // CORS only for configured origins; with none configured, browsers on other origins get no CORS headers,
+  // and Access-Control-Allow-Credentials goes only with an allowed origin.
+  app.use('*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Access-Control-Allow-Origin')) c.res.headers.delete('Access-Control-Allow-Credentials');
+  });
   app.use(
     '*',
     cors({
