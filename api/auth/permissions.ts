@@ -124,12 +124,28 @@ const SECURITY_ANY = [{ apiKey: [] }, { session: [] }];
  */
 export function authorized<R extends RouteConfig>(route: R, permission: Permission): R {
   const existing = route.middleware ? (Array.isArray(route.middleware) ? route.middleware : [route.middleware]) : [];
+  const needs = describePermission(permission);
   return {
     ...route,
+    description: route.description ? `${route.description}\n\n${needs}` : needs,
     middleware: [guard(permission), ...existing],
     security: permission.access === 'public' ? [] : SECURITY_ANY,
     'x-permission': permission,
   };
+}
+
+/** What a permission asks of the caller, in words, for the route's OpenAPI description. */
+export function describePermission(permission: Permission): string {
+  switch (permission.access) {
+    case 'public':
+      return 'No credentials needed.';
+    case 'global_admin':
+      return 'Requires a global admin (a session, or an API key with the `admin` scope).';
+    case 'signed_in':
+      return `Requires a session or an API key with the \`${permission.scope}\` scope${permission.verified ? ', and a verified email' : ''}.`;
+    default:
+      return `Requires a session or an API key with the \`${permission.scope}\` scope, and the \`${permission.role}\` role (or higher) in the team${permission.verified ? ', and a verified email' : ''}.`;
+  }
 }
 
 /** The permission declared for one registered route, read back from its guard (undefined: none). */

@@ -18,11 +18,14 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'Not allowed (scope, role, CSRF or unverified email)',
   404: 'Not found, or not yours',
   409: 'Conflicts with the current state',
+  422: 'Rejected by policy (admission, launch-spec rules or a quota)',
   429: 'Rate limited; see Retry-After',
+  502: 'An upstream (e.g. the deployment’s MCP server) failed',
+  503: 'A dependency is unavailable; see Retry-After',
 };
 
 /** OpenAPI response entries for the given error statuses, all with the shared error body. */
-export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 429>) {
+export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 422 | 429 | 502 | 503>) {
   return Object.fromEntries(
     statuses.map((status) => [status, { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]),
   ) as Record<number, { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }>;

@@ -189,6 +189,20 @@ describe('OpenAPI', () => {
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
   });
 
+  it('tells the truth: MCP 403, error shapes for 422/503 of deployment create, and the scope each route needs', async () => {
+    const spec = (await (await hangar.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { description?: string; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+    };
+    for (const method of ['post', 'get', 'delete']) {
+      const op = spec.paths['/v1/deployments/{id}/mcp']![method]!;
+      expect(op.responses['403']?.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/Error');
+      expect(op.description).toContain('`mcp` scope');
+    }
+    const create = spec.paths['/v1/teams/{team}/deployments']!.post!;
+    for (const status of ['422', '503']) expect(create.responses[status]?.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/Error');
+    expect(spec.paths['/v1/me/export']!.get!.description).toContain('`admin` scope');
+  });
+
   it('is a valid OpenAPI 3.1 document by the official schema (and the check can fail)', async () => {
     const spec = (await (await hangar.request('/openapi.json')).json()) as Record<string, unknown>;
     const validator = new Validator();

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { guard, requireAuth } from '../auth/permissions.ts';
+import { describePermission, guard, requireAuth, type Permission } from '../auth/permissions.ts';
 import { ErrorSchema } from '../auth/schemas.ts';
 import { loadDeploymentFor } from '../deployments/access.ts';
 import { DeploymentParams } from '../deployments/routes/params.ts';
@@ -10,6 +10,7 @@ import { forwardToRunner, UpstreamContentError, UpstreamError } from './forward.
 import { onBodySettled } from './stream-slots.ts';
 
 const PATH = '/v1/deployments/{id}/mcp';
+const MCP_PERMISSION: Permission = { access: 'resource', role: 'member', scope: 'mcp' };
 const CONNECT_TIMEOUT_MS = 30_000;
 
 /** Raised when the deployment exists but cannot take MCP traffic now; the message says its state. */
@@ -79,7 +80,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
  */
 export function registerMcpProxy(app: App): void {
   const honoPath = PATH.replace('{id}', ':id');
-  app.on(['POST', 'GET', 'DELETE'], honoPath, guard({ access: 'resource', role: 'member', scope: 'mcp' }), proxy);
+  app.on(['POST', 'GET', 'DELETE'], honoPath, guard(MCP_PERMISSION), proxy);
   for (const method of ['post', 'get', 'delete'] as const) {
     app.openAPIRegistry.registerPath({
       method,
@@ -92,6 +93,8 @@ export function registerMcpProxy(app: App): void {
             ? 'Open the server-to-client SSE stream of an MCP session'
             : 'End an MCP session',
       security: [{ apiKey: [] }, { session: [] }],
+      description: describePermission(MCP_PERMISSION),
+      'x-permission': MCP_PERMISSION,
       request: { params: DeploymentParams },
       responses: {
         200: { description: 'The MCP server’s answer, streamed' },

@@ -23,9 +23,7 @@ const route = authorized(
     request: { params: TeamParams, body: jsonBody(CreateDeploymentSchema) },
     responses: {
       202: jsonContent(DeploymentSchema, 'Accepted: the deployment is recorded and will be launched'),
-      422: jsonContent(DeploymentSchema.pick({ id: true }).partial(), 'Rejected by admission, the launch-spec rules or the quota'),
-      503: jsonContent(DeploymentSchema.pick({ id: true }).partial(), 'A package registry is unavailable'),
-      ...errorResponses(400, 401, 403, 404, 409, 429),
+      ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503),
     },
   }),
   { access: 'team', role: 'member', scope: 'write', verified: true },
