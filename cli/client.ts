@@ -46,13 +46,16 @@ export function createApiClient(options: { baseUrl: string; apiKey?: string; coo
     }
     const text = await res.text();
     let body: unknown = undefined;
+    let json = true;
     if (text) {
       try {
         body = JSON.parse(text);
       } catch {
-        body = undefined;
+        json = false;
       }
     }
+    // Hangar stamps every answer with a request id and answers JSON: anything else is another server.
+    if (!res.headers.has('x-request-id') || (!json && res.ok)) throw notHangar(options.baseUrl, res.status);
     if (!res.ok) throw toApiError(res, body);
     return { status: res.status, body: body as T, headers: res.headers };
   }
@@ -67,6 +70,15 @@ export function createApiClient(options: { baseUrl: string; apiKey?: string; coo
       return (await request<T>(method, path, { body, headers })).body;
     },
   };
+}
+
+/** The error for an answer no Hangar would give (the URL points at another server). */
+export function notHangar(baseUrl: string, status: number): CliError {
+  return new CliError(
+    `The server at ${baseUrl} does not answer like Hangar (HTTP ${status}, no Hangar request id or not JSON)`,
+    EXIT.error,
+    'Check HANGAR_URL or `hangar login --url`: it must be the URL Hangar prints when it starts.',
+  );
 }
 
 function toApiError(res: Response, body: unknown): ApiError {
@@ -86,6 +98,7 @@ export async function listAll<T>(client: ApiClient, path: string, query: Record<
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page += 1) {
     const res = await client.get<{ data: T[]; nextCursor?: string | null }>(path, { ...query, limit: 200, cursor });
+    if (!Array.isArray(res?.data)) throw notHangar(client.baseUrl, 200);
     all.push(...res.data);
     if (!res.nextCursor || res.nextCursor === cursor) break;
     cursor = res.nextCursor;

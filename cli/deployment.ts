@@ -1,4 +1,4 @@
-import { listAll, type ApiClient } from './client.ts';
+import { listAll, notHangar, type ApiClient } from './client.ts';
 import type { CommandContext } from './command.ts';
 import { CliError, EXIT } from './errors.ts';
 import type { Output } from './output.ts';
@@ -65,6 +65,7 @@ export async function resolveDeployment(ctx: CommandContext, ref: string, teamFl
 /** Reads the events after `cursor`; returns them with the cursor to continue from. */
 export async function readEvents(api: ApiClient, id: string, cursor: string | undefined): Promise<{ events: DeploymentEvent[]; cursor: string | undefined }> {
   const page = await api.get<{ data: DeploymentEvent[]; nextCursor: string | null }>(`/v1/deployments/${encodeURIComponent(id)}/events`, { cursor, limit: 200 });
+  if (!Array.isArray(page?.data)) throw notHangar(api.baseUrl, 200);
   return { events: page.data, cursor: page.nextCursor ?? cursor };
 }
 

@@ -60,5 +60,9 @@ export function describeError(error: unknown): { text: string; exitCode: ExitCod
   if (error instanceof CliError) return { text: error.message, exitCode: error.exitCode, hint: error.hint };
   const code = (error as { code?: string } | undefined)?.code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) return { text: (error as Error).message, exitCode: EXIT.usage };
+  // A TypeError from reading an answer means the server sent a shape Hangar never sends.
+  if (error instanceof TypeError) {
+    return { text: 'The server’s answer is not what Hangar sends', exitCode: EXIT.error, hint: 'Check HANGAR_URL or `hangar login --url`.' };
+  }
   return { text: 'Unexpected error: ' + (error instanceof Error ? error.message : String(error)), exitCode: EXIT.error };
 }
