@@ -129,8 +129,8 @@ export function createApp(services: Services): App {
       origin: (origin) => (config.corsOrigins.includes(origin) ? origin : null),
       credentials: true,
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID'],
-      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Mcp-Session-Id'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name', 'traceparent', 'tracestate'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Mcp-Session-Id', 'MCP-Protocol-Version'],
       maxAge: 600,
     }),
   );

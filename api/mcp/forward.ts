@@ -2,8 +2,13 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { pipeline, Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
-/** Request headers a client may send through to the runner (everything else, cookies and keys above all, stays here). */
-const FORWARD_REQUEST = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
+/**
+ * Request headers a client may send through to the runner (everything else, cookies and keys above all,
+ * stays here): the Streamable HTTP ones of both MCP revisions (2026-07-28 adds `Mcp-Method`, `Mcp-Name` and
+ * every `Mcp-Param-*`, which an intermediary must pass on) and W3C trace context.
+ */
+const FORWARD_REQUEST = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'mcp-method', 'mcp-name', 'traceparent', 'tracestate'];
+const FORWARD_REQUEST_PREFIX = 'mcp-param-';
 /** Response headers the runner may send back to the client. */
 const FORWARD_RESPONSE = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'cache-control'];
 /** The only bodies a Streamable HTTP server answers with; anything else never reaches the client. */
@@ -54,6 +59,9 @@ export function forwardToRunner(options: {
     const value = options.headers.get(name);
     if (value !== null) headers[name] = value;
   }
+  options.headers.forEach((value, name) => {
+    if (name.startsWith(FORWARD_REQUEST_PREFIX)) headers[name] = value;
+  });
   return new Promise((resolve, reject) => {
     const req = httpRequest(options.url, { method: options.method, headers, signal: options.signal });
     const connectTimer = setTimeout(() => req.destroy(new UpstreamError('runner did not answer in time')), options.connectTimeoutMs);

@@ -86,6 +86,51 @@ describe('MCP proxy', () => {
     expect(received.body).toBe(rpc(1, 'tools/list'));
   });
 
+  it('forwards the 2026-07-28 headers an intermediary must pass on (Mcp-Method, Mcp-Name, Mcp-Param-*, trace context)', async () => {
+    const res = await world.hangar.request(mcpPath(), {
+      method: 'POST',
+      headers: {
+        ...world.owner.keyHeaders,
+        'content-type': 'application/json',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'echo',
+        'mcp-param-region': 'eu',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        'x-not-mcp': 'dropped',
+      },
+      body: rpc(9, 'tools/call'),
+    });
+    expect(res.status).toBe(200);
+    const received = seen.at(-1)!.headers;
+    expect(received['mcp-method']).toBe('tools/call');
+    expect(received['mcp-name']).toBe('echo');
+    expect(received['mcp-param-region']).toBe('eu');
+    expect(received.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    expect(received['x-not-mcp']).toBeUndefined();
+  });
+
+  it('validates Origin on every method: a foreign origin gets 403 even on the GET stream, a trusted one passes', async () => {
+    seen.length = 0;
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      const res = await world.hangar.request(mcpPath(), {
+        method,
+        headers: { ...world.owner.keyHeaders, origin: 'https://evil.example.net', 'mcp-session-id': 'sess-1', 'content-type': 'application/json' },
+        body: method === 'POST' ? rpc(10, 'ping') : undefined,
+      });
+      expect(res.status, method).toBe(403);
+      // State-changing methods meet the CSRF rule first; the GET stream meets the MCP Origin rule.
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(method === 'GET' ? 'origin_rejected' : 'csrf_rejected');
+    }
+    expect(seen).toEqual([]);
+    const trusted = await world.hangar.request(mcpPath(), {
+      method: 'POST',
+      headers: { ...world.owner.keyHeaders, origin: 'http://localhost:8080', 'content-type': 'application/json' },
+      body: rpc(11, 'ping'),
+    });
+    expect(trusted.status).toBe(200);
+  });
+
   it('streams the GET SSE stream without buffering it', async () => {
     const res = await world.hangar.request(mcpPath(), { headers: { ...world.owner.keyHeaders, accept: 'text/event-stream', 'mcp-session-id': 'sess-1' } });
     expect(res.status).toBe(200);

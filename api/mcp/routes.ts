@@ -5,7 +5,7 @@ import { loadDeploymentFor } from '../deployments/access.ts';
 import { DeploymentParams } from '../deployments/routes/params.ts';
 import { isServing } from '../deployments/states.ts';
 import type { App, AppEnv } from '../http/context.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError, ForbiddenError } from '../http/errors.ts';
 import { forwardToRunner, UpstreamContentError, UpstreamError } from './forward.ts';
 import { onBodySettled } from './stream-slots.ts';
 
@@ -29,6 +29,12 @@ export class TooManyStreamsError extends AppError {
 
 async function proxy(c: Context<AppEnv>): Promise<Response> {
   const services = c.get('services');
+  // Both MCP revisions require Origin validation on every request (a GET stream included), not only on
+  // the state-changing methods the CSRF rule covers: a foreign browser origin is refused with 403.
+  const origin = c.req.header('origin');
+  if (origin !== undefined && !services.config.auth.trustedOrigins.includes(origin)) {
+    throw new ForbiddenError('Request origin is not allowed', 'origin_rejected');
+  }
   const dep = await loadDeploymentFor(c, c.req.param('id') ?? '', 'member', 'mcp');
   if (!isServing(dep.state) || !dep.privateAddress) throw new DeploymentNotRunningError(dep.state, dep.stateReason);
   const principal = requireAuth(c);
