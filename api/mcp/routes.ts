@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
-import { guard } from '../auth/permissions.ts';
 import { ErrorSchema } from '../auth/schemas.ts';
-import { loadDeploymentFor } from '../deployments/access.ts';
+import { deploymentGuard } from '../deployments/access.ts';
 import { DeploymentParams } from '../deployments/routes/params.ts';
 import { isServing } from '../deployments/states.ts';
 import type { App, AppEnv } from '../http/context.ts';
@@ -20,7 +19,7 @@ export class DeploymentNotRunningError extends AppError {
 
 async function proxy(c: Context<AppEnv>): Promise<Response> {
   const services = c.get('services');
-  const dep = await loadDeploymentFor(c, c.req.param('id') ?? '', 'member', 'mcp');
+  const dep = c.get('deployment');
   if (!isServing(dep.state) || !dep.privateAddress) throw new DeploymentNotRunningError(dep.state, dep.stateReason);
   const runnerToken = services.vault.decrypt({ ciphertext: dep.runnerTokenCipher, keyId: dep.runnerTokenKeyId });
   const method = c.req.method;
@@ -60,7 +59,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
  */
 export function registerMcpProxy(app: App): void {
   const honoPath = PATH.replace('{id}', ':id');
-  app.on(['POST', 'GET', 'DELETE'], honoPath, guard({ access: 'resource', role: 'member', scope: 'mcp' }), proxy);
+  app.on(['POST', 'GET', 'DELETE'], honoPath, deploymentGuard({ access: 'resource', role: 'member', scope: 'mcp' }), proxy);
   for (const method of ['post', 'get', 'delete'] as const) {
     app.openAPIRegistry.registerPath({
       method,
