@@ -18,6 +18,11 @@ export interface FollowOptions {
   /** Print only events after `cursor` (a lifecycle change follows from where the history ends). */
   cursor?: string;
   signal?: AbortSignal;
+  /**
+   * Event types of which one must arrive after `cursor` before `target` counts (restart: `restarted`), so a
+   * wait does not end on the state the deployment already had before the reconciler acted.
+   */
+  requireEvent?: string[];
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -40,6 +45,7 @@ export async function followDeployment(id: string, options: FollowOptions): Prom
   let frame = 0;
   let spinnerShown = false;
   let deployment: Deployment | undefined;
+  let acted = !options.requireEvent?.length;
   const clear = () => {
     if (spinnerShown) write('\r\x1b[2K');
     spinnerShown = false;
@@ -50,6 +56,7 @@ export async function followDeployment(id: string, options: FollowOptions): Prom
       cursor = page.cursor;
       if (page.events.length) clear();
       for (const event of page.events) write(`  ${formatEvent(out, event)}\n`);
+      if (page.events.some((event) => options.requireEvent?.includes(event.type))) acted = true;
       deployment = await api.get<Deployment>(`/v1/deployments/${encodeURIComponent(id)}`);
     } catch (error) {
       // A deleted deployment disappears from the API: for `rm --wait` that is the goal.
@@ -57,7 +64,7 @@ export async function followDeployment(id: string, options: FollowOptions): Prom
       throw error;
     }
     const state = deployment.state;
-    if (state === target) return clear(), { outcome: target, deployment };
+    if (state === target && acted) return clear(), { outcome: target, deployment };
     if (state === 'failed' && target !== 'deleted') return clear(), { outcome: 'failed', deployment };
     if (target === 'running' && (state === 'stopped' || state === 'deleted') && deployment.desiredState !== 'running') {
       return clear(), { outcome: state, deployment };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredPermission, guard, type Permission } from '../api/auth/permissions.ts';
 import { createRouter } from '../api/http/context.ts';
 import { roleAtLeast, type TeamRole } from '../api/auth/principal.ts';
+import { newId } from '../api/platform/ids.ts';
 import { createTeamFixture, type TeamFixture } from './accounts.ts';
 import { createTestHangar, type TestHangar } from './hangar.ts';
 
@@ -17,11 +18,41 @@ type Expectation = { kind: 'allowed' } | { kind: 'denied'; status: 401 | 403 | 4
 
 let hangar: TestHangar;
 let fx: TeamFixture;
+/** A real deployment of the fixture team, so deployment routes are exercised past their guard. */
+let deploymentId: string;
 
 beforeAll(async () => {
   hangar = await createTestHangar();
   fx = await createTeamFixture(hangar);
+  deploymentId = await seedDeployment(hangar, fx);
 });
+
+async function seedDeployment(h: TestHangar, f: TeamFixture): Promise<string> {
+  const id = newId('dep');
+  const token = h.services.vault.encrypt('hrt_matrix-runner-token');
+  const far = new Date(h.services.clock.now().getTime() + 86_400_000);
+  await h.services.db.deployment.create({
+    data: {
+      id,
+      teamId: f.team.id,
+      createdById: f.owner.user.id,
+      name: 'matrix',
+      runtime: 'npm',
+      packageName: '@acme/mcp-tools',
+      packageVersion: '1.1.0',
+      requestedSpec: 'npm:@acme/mcp-tools@1.1.0',
+      launchSpec: { args: [], env: {}, secrets: {} },
+      region: 'iad',
+      size: 'shared-cpu-1x',
+      state: 'running',
+      runnerTokenCipher: token.ciphertext,
+      runnerTokenKeyId: token.keyId,
+      // Never due: the reconciler leaves the seeded row alone.
+      nextReconcileAt: far,
+    },
+  });
+  return id;
+}
 afterAll(async () => {
   await hangar.dispose();
 });
@@ -49,7 +80,7 @@ function expected(permission: Permission, caller: Caller): Expectation {
   if (caller === 'anonymous' || caller === 'disabled') return { kind: 'denied', status: 401 };
   if (permission.access === 'global_admin') return caller === 'globalAdmin' ? { kind: 'allowed' } : { kind: 'denied', status: 403 };
   if (caller === 'narrowKey' && permission.scope !== 'mcp') return { kind: 'denied', status: 403 };
-  if (permission.access !== 'team') return { kind: 'allowed' };
+  if (permission.access !== 'team' && permission.access !== 'resource') return { kind: 'allowed' };
   const role = caller === 'narrowKey' ? 'owner' : TEAM_ROLE_OF[caller];
   if (!role) return { kind: 'denied', status: 404 };
   return roleAtLeast(role, permission.role) ? { kind: 'allowed' } : { kind: 'denied', status: 403 };
@@ -70,6 +101,18 @@ function hasJsonBody(method: string, path: string): boolean {
   const spec = (hangar.app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 't', version: '0' } }).paths ?? {}) as Record<string, Record<string, { requestBody?: unknown }>>;
   return Boolean(spec[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()]?.requestBody);
 }
+
+/** Every call on a deployment that changes it or reaches its MCP server: a viewer must get 403 on each. */
+const DEPLOYMENT_WRITES = [
+  'PATCH /v1/deployments/:id',
+  'DELETE /v1/deployments/:id',
+  'POST /v1/deployments/:id/start',
+  'POST /v1/deployments/:id/stop',
+  'POST /v1/deployments/:id/restart',
+  'POST /v1/deployments/:id/mcp',
+  'GET /v1/deployments/:id/mcp',
+  'DELETE /v1/deployments/:id/mcp',
+];
 
 describe('permission matrix', () => {
   it('every registered route declares a permission', () => {
@@ -92,11 +135,13 @@ describe('permission matrix', () => {
     const order = (r: { method: string; path: string }) => (r.method !== 'GET' && !hasJsonBody(r.method, r.path) ? 1 : 0);
     routes.sort((a, b) => order(a) - order(b) || (a.path === '/v1/me' ? 1 : 0) - (b.path === '/v1/me' ? 1 : 0));
     const failures: string[] = [];
+    const viewerRefusals: string[] = [];
     let checked = 0;
     for (const route of routes) {
       const permission = declaredPermission(hangar.app, route.method, route.path);
       if (!permission) continue;
-      const url = route.path.replace(':team', fx.team.id).replace(/:(\w+)/g, 'zz_missing_$1');
+      const onDeployment = route.path.startsWith('/v1/deployments/:id');
+      const url = route.path.replace(':team', fx.team.id).replace(/^\/v1\/deployments\/:id/, `/v1/deployments/${deploymentId}`).replace(/:(\w+)/g, 'zz_missing_$1');
       const withBody = route.method !== 'GET' && hasJsonBody(route.method, route.path);
       for (const caller of CALLERS) {
         if (permission.access === 'public' && caller !== 'anonymous') continue;
@@ -108,7 +153,11 @@ describe('permission matrix', () => {
           body: withBody ? '[]' : undefined,
         });
         const text = await res.text();
-        const missingTeam = res.status === 404 && text.includes('"message":"Team not found"');
+        if (onDeployment && caller === 'viewer' && res.status === 403) viewerRefusals.push(`${route.method} ${route.path}`);
+        // An allowed delete or stop really happened: put the intent back so the next caller meets the same deployment.
+        if (onDeployment && res.status === 202) await hangar.services.db.deployment.update({ where: { id: deploymentId }, data: { desiredState: 'running', startRequestedAt: null, restartRequestedAt: null } });
+        // Another team's resource answers exactly like a missing one: the team's, or the deployment's 404.
+        const missingTeam = res.status === 404 && text.includes(onDeployment ? '"message":"Deployment not found"' : '"message":"Team not found"');
         checked += 1;
         const label = `${route.method} ${route.path} as ${caller}: got ${res.status} ${text.slice(0, 120)}`;
         if (want.kind === 'denied') {
@@ -121,6 +170,8 @@ describe('permission matrix', () => {
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(200);
+    // The seeded deployment was really reached: a viewer was refused on every write and on MCP.
+    expect(viewerRefusals.sort()).toEqual([...DEPLOYMENT_WRITES].sort());
     // Hundreds of real requests, each with argon2-free but database-backed auth: generous on a loaded machine.
   }, 120_000);
 });

@@ -1,7 +1,8 @@
-import type { Context } from 'hono';
+import type { RouteConfig } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Deployment } from '../db/generated/client.ts';
 import { auditActor } from '../audit/audit-context.ts';
-import { assertRoleAtLeast, effectiveTeamRole, requireAuth } from '../auth/permissions.ts';
+import { assertRoleAtLeast, authorized, effectiveTeamRole, guard, requireAuth, type GuardMiddleware, type Permission } from '../auth/permissions.ts';
 import type { Scope, TeamRole } from '../auth/principal.ts';
 import type { AppEnv } from '../http/context.ts';
 import { NotFoundError } from '../http/errors.ts';
@@ -35,4 +36,29 @@ export function deploymentContext(c: Context<AppEnv>): DeploymentContext {
     principal: requireAuth(c),
     actor: { actorUserId: actor.actorUserId ?? null, actorKeyId: actor.actorKeyId ?? null, ip: actor.ip ?? null, requestId: actor.requestId ?? null },
   };
+}
+
+type ResourcePermission = Extract<Permission, { access: 'resource' }>;
+
+/**
+ * The guard of a deployment route (`:id` in its path): the declared permission's checks, then the deployment
+ * loaded and the declared role checked on its team (viewer reads; member writes and calls MCP), so a route
+ * cannot declare one role and enforce another. Another team's deployment is a 404. Handlers read
+ * `c.get('deployment')`.
+ */
+export function deploymentGuard(permission: ResourcePermission): GuardMiddleware {
+  const base = guard(permission);
+  const middleware: MiddlewareHandler<AppEnv> = (c, next) =>
+    base(c, async () => {
+      c.set('deployment', await loadDeploymentFor(c, c.req.param('id') ?? '', permission.role, permission.scope));
+      await next();
+    });
+  return Object.assign(middleware, { permission });
+}
+
+/** `authorized(...)` for a deployment route: its guard is `deploymentGuard(permission)`. */
+export function authorizedDeployment<R extends RouteConfig>(route: R, permission: ResourcePermission): R {
+  const declared = authorized(route, permission);
+  const [, ...rest] = Array.isArray(declared.middleware) ? declared.middleware : [];
+  return { ...declared, middleware: [deploymentGuard(permission), ...rest] };
 }

@@ -1,4 +1,5 @@
 import type { MachineStatus } from '../machines/driver.ts';
+import type { FailureCode } from './failure.ts';
 import type { DeploymentState, DesiredState } from './states.ts';
 
 /** The reconciler's knobs; defaults in `DEFAULT_RECONCILER_SETTINGS`, overridden from config. */
@@ -72,7 +73,7 @@ export type Move =
   | { kind: 'restart'; machineId: string; state: DeploymentState; reason: string; counters: HealthCounters }
   | { kind: 'destroy'; machineId: string; state: DeploymentState; reason: string }
   | { kind: 'finish_delete'; reason: string }
-  | { kind: 'fail'; machineId: string | undefined; reason: string; counters: HealthCounters }
+  | { kind: 'fail'; machineId: string | undefined; code: FailureCode; reason: string; counters: HealthCounters }
   | { kind: 'observe'; state: DeploymentState; reason: string; counters: HealthCounters; nextAt?: Date };
 
 function counters(dep: DeploymentView): HealthCounters {
@@ -106,6 +107,7 @@ function countedRestart(
     return {
       kind: 'fail',
       machineId,
+      code: 'crash_loop',
       reason: `crash loop: ${count} restarts within ${Math.round(s.crashLoopWindowMs / 1000)}s (last: ${reason})`,
       counters: { ...counters(dep), healthFailures: 0 },
     };

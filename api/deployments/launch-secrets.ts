@@ -6,9 +6,17 @@ import { sealedTemplateSecrets, TemplateSecretMissingError } from '../catalog/re
 import { RUNNER_TOKEN_ENV, StoredLaunchSpecSchema } from './launch.ts';
 import type { LaunchSecretsSource } from './reconciler.ts';
 
-/** Raised when a secret a deployment references no longer exists; the reconciler reports it as an event. */
+/**
+ * Raised when a secret a deployment references no longer exists: a credential (`credential_missing`) or a
+ * template secret value (`template_secret_missing`). The reconciler ends the deployment in `failed` with it.
+ */
 export class MissingCredentialError extends Error {
-  readonly code = 'credential_missing';
+  constructor(
+    message: string,
+    readonly code: 'credential_missing' | 'template_secret_missing' = 'credential_missing',
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -36,13 +44,13 @@ export function createLaunchSecrets(deps: { db: Db; vault: Vault; clock: Clock }
       const templateNames = Object.entries(spec.secrets).flatMap(([env, source]) => ('template' in source ? [env] : []));
       const templateSealed = templateNames.length && spec.template
         ? await sealedTemplateSecrets(deps.db, dep, spec.template, templateNames).catch((error: unknown) => {
-            throw error instanceof TemplateSecretMissingError ? new MissingCredentialError(error.message) : error;
+            throw error instanceof TemplateSecretMissingError ? new MissingCredentialError(error.message, 'template_secret_missing') : error;
           })
         : {};
       for (const [env, source] of Object.entries(spec.secrets)) {
         if ('template' in source) {
           const sealed = templateSealed[env];
-          if (!sealed) throw new MissingCredentialError(`secret ${env} refers to a template value that no longer exists`);
+          if (!sealed) throw new MissingCredentialError(`secret ${env} refers to a template value that no longer exists`, 'template_secret_missing');
           values[env] = deps.vault.decrypt(sealed);
           continue;
         }

@@ -28,19 +28,6 @@ export async function claimDueDeployments(
   return result.rows.map((row) => row.id);
 }
 
-/** Ends `holder`'s lease and schedules the next look. A lease lost to expiry changes nothing. */
-export async function releaseDeployment(
-  pool: pg.Pool,
-  options: { id: string; holder: string; nextAt: Date; attempts: number },
-): Promise<boolean> {
-  const result = await pool.query(
-    `UPDATE deployments SET lease_holder = NULL, lease_expires_at = NULL, next_reconcile_at = $3, attempts = $4
-      WHERE id = $1 AND lease_holder = $2`,
-    [options.id, options.holder, options.nextAt, options.attempts],
-  );
-  return result.rowCount === 1;
-}
-
 /** Number of deployments due now and not leased: the reconciler's backlog (a metric). */
 export async function countBacklog(pool: pg.Pool, now: Date): Promise<number> {
   const result = await pool.query<{ n: number }>(

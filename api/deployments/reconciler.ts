@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Deployment, Prisma, Team } from '../db/generated/client.ts';
+import type { Deployment, Team } from '../db/generated/client.ts';
 import type { Db } from '../db/pool.ts';
 import { deploymentSecretName } from '../machines/machine-config.ts';
 import { DriverError, type MachineDriver, type MachineStatus, type TenantHome } from '../machines/driver.ts';
@@ -7,12 +7,12 @@ import type { Clock } from '../platform/clock.ts';
 import { forEachLimit } from '../platform/concurrency.ts';
 import type { Logger } from '../platform/logger.ts';
 import { decideMove, type Move, type ReconcilerSettings } from './decide.ts';
-import { recordEvent } from './events.ts';
+import { permanentFailure } from './failure.ts';
 import { launchPlanFor, RUNNER_TOKEN_ENV, StoredLaunchSpecSchema } from './launch.ts';
 import type { LaunchChecker } from './launch-check.ts';
-import { LaunchSpecError } from '../launch-spec/validate-launch-spec.ts';
 import { launchCommand } from '../packages/admission.ts';
-import { claimDueDeployments, releaseDeployment } from './lease.ts';
+import { claimDueDeployments } from './lease.ts';
+import { commitMove as commit, LeaseLostError, releaseAfterError, type MoveEvent, type ObservedData } from './reconciler-commit.ts';
 
 /** Plaintext launch secrets of one deployment (its secret env vars and the runner token). Only the reconciler calls it, only at launch. */
 export interface LaunchSecretsSource {
@@ -41,7 +41,6 @@ export interface PassResult {
   durationMs: number;
 }
 
-class LeaseLostError extends Error {}
 
 type WithTeam = Deployment & { team: Team };
 
@@ -96,60 +95,6 @@ export async function runReconcilerPass(deps: ReconcilerDeps): Promise<PassResul
   return { ...result, durationMs: performance.now() - started };
 }
 
-async function releaseAfterError(deps: ReconcilerDeps, dep: Deployment, error: unknown): Promise<void> {
-  if (error instanceof LeaseLostError) return;
-  const attempts = dep.attempts + 1;
-  const wait = Math.min(deps.settings.errorBackoffBaseMs * 2 ** (attempts - 1), deps.settings.errorBackoffMaxMs);
-  const jittered = wait / 2 + Math.random() * (wait / 2);
-  const kind = error instanceof DriverError ? error.kind : 'internal';
-  deps.logger.warn({ deploymentId: dep.id, kind, attempts, err: error }, 'reconcile move failed; backing off');
-  if (attempts === 1 || attempts % 10 === 0) {
-    await recordEvent(deps.db, {
-      deploymentId: dep.id,
-      type: 'driver_error',
-      reason: error instanceof DriverError ? `machine platform error (${error.kind}); retrying` : 'internal error; retrying',
-      data: { attempts },
-      at: deps.clock.now(),
-    }).catch(() => undefined);
-  }
-  await releaseDeployment(deps.pool, { id: dep.id, holder: deps.holder, nextAt: new Date(deps.clock.now().getTime() + jittered), attempts }).catch(() => undefined);
-}
-
-/** Writes the outcome of a move, guarded by our lease; throws LeaseLostError when another holder took over. */
-async function commit(
-  deps: ReconcilerDeps,
-  dep: Deployment,
-  data: Prisma.DeploymentUncheckedUpdateManyInput,
-  move: Move,
-  nextAt: Date,
-  extraEvents: Array<{ type: 'machine_created' | 'machine_updated' | 'machine_destroyed' | 'restarted' | 'exited'; reason: string; data?: Record<string, string | number | boolean | null> }> = [],
-): Promise<void> {
-  const now = deps.clock.now();
-  const newState = 'state' in move ? move.state : move.kind === 'fail' ? 'failed' : dep.state;
-  const changed = newState !== dep.state;
-  // The same UPDATE ends our lease and schedules the next look: one statement per deployment per pass.
-  const release = { leaseHolder: null, leaseExpiresAt: null, nextReconcileAt: nextAt, attempts: 0 };
-  // Guarded by our lease, not by `version`: `version` counts changes of intent (API writes), so a pass
-  // never turns a user's concurrent PATCH into a spurious version conflict.
-  const update = {
-    where: { id: dep.id, leaseHolder: deps.holder },
-    data: { ...data, ...release, state: newState, stateReason: move.reason, ...(changed ? { stateChangedAt: now } : {}) },
-  };
-  if (!changed && extraEvents.length === 0) {
-    // The common steady-state look: one statement, no interactive transaction (a pass writes thousands).
-    if ((await deps.db.deployment.updateMany(update)).count !== 1) throw new LeaseLostError();
-    return;
-  }
-  await deps.db.$transaction(async (tx) => {
-    const updated = await tx.deployment.updateMany(update);
-    if (updated.count !== 1) throw new LeaseLostError();
-    for (const event of extraEvents) await recordEvent(tx, { deploymentId: dep.id, ...event, at: now });
-    if (changed) {
-      await recordEvent(tx, { deploymentId: dep.id, type: 'state_changed', fromState: dep.state, toState: newState, reason: move.reason, at: now });
-    }
-  });
-}
-
 async function ensureHome(deps: ReconcilerDeps, team: Team): Promise<TenantHome> {
   const home = await deps.driver.ensureTenant(team.id);
   await deps.db.team.update({ where: { id: team.id }, data: { flyAppName: home.appName, flyNetwork: home.network } });
@@ -176,7 +121,51 @@ async function reconcileOne(
 ): Promise<{ move: Move['kind']; home: TenantHome | undefined }> {
   const now = deps.clock.now();
   const machine = machineFor(dep, machines);
-  const move = decideMove(dep, machine, now, deps.settings);
+  // A start or restart of a failed deployment is a fresh try: decided as if pending, crash-loop record cleared.
+  const revived = dep.desiredState === 'running' && dep.state === 'failed' && (dep.startRequestedAt !== null || dep.restartRequestedAt !== null);
+  const move = decideMove(revived ? { ...dep, state: 'pending', ...FRESH_COUNTERS } : dep, machine, now, deps.settings);
+  const write = (data: ObservedData, m: Move, at: Date, events?: MoveEvent[]) => commit(deps, dep, { ...(revived ? FRESH_COUNTERS : {}), ...data }, m, at, events);
+  try {
+    if (move.kind === 'create' || move.kind === 'update') await checkStoredSpec(deps, dep);
+    return await applyMove(deps, dep, move, machine, home, now, write);
+  } catch (error) {
+    // Errors that will never succeed end the deployment in `failed` with a stable code; the rest retry.
+    const failure = LAUNCHING.has(move.kind) ? permanentFailure(error) : undefined;
+    if (!failure) throw error;
+    if (machine && home) await deps.driver.stopMachine(home, machine.id).catch(() => undefined);
+    const counters = { healthFailures: 0, restartCount: dep.restartCount, restartWindowAt: dep.restartWindowAt, lastRestartAt: dep.lastRestartAt };
+    const fail: Move = { kind: 'fail', machineId: machine?.id, code: failure.code, reason: failure.message, counters };
+    await write({ ...counters, restartRequestedAt: null }, fail, new Date(now.getTime() + deps.settings.intervalMs));
+    return { move: 'fail', home };
+  }
+}
+
+const LAUNCHING: ReadonlySet<Move['kind']> = new Set(['create', 'update', 'start', 'restart']);
+const FRESH_COUNTERS = { healthFailures: 0, restartCount: 0, restartWindowAt: null, lastRestartAt: null };
+type Write = (data: ObservedData, move: Move, nextAt: Date, events?: MoveEvent[]) => Promise<void>;
+
+/** The launch-spec gate again, on the stored spec, right before a machine is made from it (LaunchSpecError). */
+async function checkStoredSpec(deps: ReconcilerDeps, dep: Deployment): Promise<void> {
+  const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
+  await deps.launch.check({
+    command: launchCommand(dep.runtime, dep.packageName, dep.packageVersion),
+    pinned: { runtime: dep.runtime, name: dep.packageName, version: dep.packageVersion },
+    args: spec.args,
+    env: spec.env,
+    secretNames: Object.keys(spec.secrets),
+  });
+}
+
+/** Makes the move's driver call(s) and writes what came of it. */
+async function applyMove(
+  deps: ReconcilerDeps,
+  dep: WithTeam,
+  move: Move,
+  machine: MachineStatus | undefined,
+  home: TenantHome | undefined,
+  now: Date,
+  commit: Write,
+): Promise<{ move: Move['kind']; home: TenantHome | undefined }> {
   const exitEvents =
     machine?.lastExit && machine.lastExit.at && (dep.lastExitCode !== (machine.lastExit.exitCode ?? null) || move.kind === 'start')
       ? [{ type: 'exited' as const, reason: `machine exited${machine.lastExit.oomKilled ? ' (out of memory)' : ''}`, data: { exitCode: machine.lastExit.exitCode ?? null, oomKilled: machine.lastExit.oomKilled } }]
@@ -191,33 +180,13 @@ async function reconcileOne(
         ? after(deps.settings.intervalMs)
         : after(deps.settings.busyIntervalMs);
 
-  if (move.kind === 'create' || move.kind === 'update') {
-    const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
-    try {
-      await deps.launch.check({
-        command: launchCommand(dep.runtime, dep.packageName, dep.packageVersion),
-        pinned: { runtime: dep.runtime, name: dep.packageName, version: dep.packageVersion },
-        args: spec.args,
-        env: spec.env,
-        secretNames: Object.keys(spec.secrets),
-      });
-    } catch (error) {
-      if (!(error instanceof LaunchSpecError)) throw error;
-      const reason = `launch spec rejected before launch: ${error.issues.map((i) => `${i.path} (${i.rule})`).join(', ')}`;
-      const fail: Move = { kind: 'fail', machineId: machine?.id, reason, counters: { healthFailures: 0, restartCount: dep.restartCount, restartWindowAt: dep.restartWindowAt, lastRestartAt: dep.lastRestartAt } };
-      if (machine && home) await deps.driver.stopMachine(home, machine.id).catch(() => undefined);
-      await commit(deps, dep, {}, fail, after(deps.settings.intervalMs));
-      return { move: 'fail', home };
-    }
-  }
-
   switch (move.kind) {
     case 'create': {
       const target = home ?? (await ensureHome(deps, dep.team));
       home = target;
       const version = await pushSecrets(deps, dep, target);
       const created = await deps.driver.createMachine(target, launchPlanFor(dep, version));
-      await commit(deps, dep, { machineId: created.id, machineVersion: created.version, flyAppName: target.appName, privateAddress: created.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0, restartRequestedAt: null }, move, nextAt, [
+      await commit({ machineId: created.id, machineVersion: created.version, flyAppName: target.appName, privateAddress: created.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0, restartRequestedAt: null }, move, nextAt, [
         { type: 'machine_created', reason: 'machine created', data: { machineId: created.id } },
       ]);
       break;
@@ -226,14 +195,14 @@ async function reconcileOne(
       const target = home!;
       const version = await pushSecrets(deps, dep, target);
       const updated = await deps.driver.updateMachine(target, move.machineId, move.version, launchPlanFor(dep, version));
-      await commit(deps, dep, { machineVersion: updated.version, privateAddress: updated.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0 }, move, nextAt, [
+      await commit({ machineVersion: updated.version, privateAddress: updated.endpoint ?? null, secretsVersion: version ?? null, appliedGeneration: dep.generation, healthFailures: 0 }, move, nextAt, [
         { type: 'machine_updated', reason: move.reason, data: { generation: dep.generation } },
       ]);
       break;
     }
     case 'start':
       await deps.driver.startMachine(home!, move.machineId);
-      await commit(deps, dep, { ...move.counters, ...exitData, machineId: move.machineId }, move, nextAt, exitEvents);
+      await commit({ ...move.counters, ...exitData, machineId: move.machineId }, move, nextAt, exitEvents);
       break;
     case 'restart':
       // A restart the user asked for boots with the credentials' current values (Fly reads secrets at boot).
@@ -241,28 +210,28 @@ async function reconcileOne(
       // Fly restarts only a started machine (412 otherwise); a stopped or failed one is started instead.
       if (machine?.state === 'started') await deps.driver.restartMachine(home!, move.machineId);
       else await deps.driver.startMachine(home!, move.machineId);
-      await commit(deps, dep, { ...move.counters, ...exitData, restartRequestedAt: null }, move, nextAt, [
+      await commit({ ...move.counters, ...exitData, restartRequestedAt: null }, move, nextAt, [
         ...exitEvents,
         { type: 'restarted', reason: move.reason, data: { restartCount: move.counters.restartCount } },
       ]);
       break;
     case 'stop':
       await deps.driver.stopMachine(home!, move.machineId);
-      await commit(deps, dep, {}, move, nextAt);
+      await commit({}, move, nextAt);
       break;
     case 'fail':
       if (move.machineId && home) await deps.driver.stopMachine(home, move.machineId).catch(() => undefined);
-      await commit(deps, dep, { ...move.counters, ...exitData }, move, nextAt, exitEvents);
+      await commit({ ...move.counters, ...exitData, restartRequestedAt: null }, move, nextAt, exitEvents);
       break;
     case 'destroy':
       await deps.driver.destroyMachine(home!, move.machineId);
-      await commit(deps, dep, {}, move, nextAt, [{ type: 'machine_destroyed', reason: move.reason, data: { machineId: move.machineId } }]);
+      await commit({}, move, nextAt, [{ type: 'machine_destroyed', reason: move.reason, data: { machineId: move.machineId } }]);
       break;
     case 'finish_delete':
       home = await finishDelete(deps, dep, home);
       return { move: move.kind, home };
     case 'observe':
-      await commit(deps, dep, { ...move.counters, ...exitData, ...(machine ? { machineId: machine.id, machineVersion: machine.version, privateAddress: machine.endpoint ?? null } : {}) }, move, nextAt, exitEvents);
+      await commit({ ...move.counters, ...exitData, ...(machine ? { machineId: machine.id, machineVersion: machine.version, privateAddress: machine.endpoint ?? null } : {}) }, move, nextAt, exitEvents);
       break;
   }
   return { move: move.kind, home };

@@ -96,6 +96,22 @@ export const DeploymentSchema = z
     requested: z.string().openapi({ description: 'The package spec as requested', example: 'npm:@modelcontextprotocol/server-everything@^2026.1.0' }),
     state: z.enum(DEPLOYMENT_STATES).openapi({ description: 'Observed state', example: 'running' }),
     stateReason: z.string().nullable(),
+    failure: z
+      .object({
+        code: z.string().openapi({ description: 'Stable reason code: credential_missing, template_secret_missing, driver_rejected, launch_spec_rejected, crash_loop', example: 'credential_missing' }),
+        message: z.string().openapi({ example: 'secret GITHUB_TOKEN refers to a credential that no longer exists' }),
+      })
+      .nullable()
+      .openapi({ description: 'Why the deployment is `failed` (null in any other state)' }),
+    retrying: z
+      .object({
+        lastError: z.string().openapi({ example: 'machine platform error (transient): Fly createMachine failed: 503' }),
+        lastErrorAt: z.string(),
+        attempts: z.number().int(),
+        nextAttemptAt: z.string().openapi({ description: 'When the reconciler tries again (exponential backoff)' }),
+      })
+      .nullable()
+      .openapi({ description: 'Set while the last reconcile move failed with an error another try may cure' }),
     desiredState: z.enum(['running', 'stopped', 'deleted']),
     flags: z.array(FlagSchema).openapi({ description: 'Admission findings' }),
     args: z.array(z.string()),
@@ -134,6 +150,11 @@ export function deploymentView(dep: Deployment, publicUrl: string): DeploymentVi
     requested: dep.requestedSpec,
     state: dep.state,
     stateReason: dep.stateReason,
+    failure: dep.state === 'failed' && dep.failureCode ? { code: dep.failureCode, message: dep.stateReason ?? '' } : null,
+    retrying:
+      dep.lastError && dep.lastErrorAt && dep.attempts > 0
+        ? { lastError: dep.lastError, lastErrorAt: dep.lastErrorAt.toISOString(), attempts: dep.attempts, nextAttemptAt: dep.nextReconcileAt.toISOString() }
+        : null,
     desiredState: dep.desiredState,
     flags: FlagsSchema.parse(dep.flags),
     args: spec.args,

@@ -210,7 +210,9 @@ export async function updateDeployment(ctx: DeploymentContext, dep: Deployment, 
         version: { increment: 1 },
         nextReconcileAt: now,
       },
-    }).catch(() => {
+    }).catch((error: unknown) => {
+      // Only "no row with this id and version" (P2025) is a conflict; anything else (a database outage: 503) propagates.
+      if ((error as { code?: unknown }).code !== 'P2025') throw error;
       throw new ConflictError('The deployment changed while this request was made; read it again and retry', 'version_conflict');
     });
     if (input.secrets) await storeInlineSecrets(ctx, tx, dep.id, input.secrets);
@@ -226,7 +228,8 @@ export type LifecycleAction = 'start' | 'stop' | 'restart' | 'delete';
 
 /**
  * Records the caller's intent (start, stop, restart, delete) and nudges the reconciler; the machine follows
- * within a pass. Starting a failed deployment clears its crash-loop record so it gets a fresh try.
+ * within a pass. Only intent is written (desired state, request stamps, the intent version): the reconciler
+ * reads a start or restart stamp on a failed deployment as a fresh try and clears its crash-loop record.
  */
 export async function requestLifecycle(ctx: DeploymentContext, dep: Deployment, action: LifecycleAction): Promise<Deployment> {
   const { services } = ctx;
@@ -242,8 +245,8 @@ export async function requestLifecycle(ctx: DeploymentContext, dep: Deployment, 
       : action === 'stop'
         ? { desiredState: 'stopped' }
         : action === 'start'
-          ? { desiredState: 'running', ...(dep.state === 'failed' ? { state: 'pending', restartCount: 0, restartWindowAt: null, healthFailures: 0, stateChangedAt: now } : {}) }
-          : { desiredState: 'running', restartRequestedAt: now, ...(dep.state === 'failed' ? { restartCount: 0, restartWindowAt: null, healthFailures: 0 } : {}) };
+          ? { desiredState: 'running', startRequestedAt: now }
+          : { desiredState: 'running', restartRequestedAt: now };
   const updated = await services.db.$transaction(async (tx) => {
     const row = await tx.deployment.update({ where: { id: dep.id }, data: { ...data, nextReconcileAt: now, version: { increment: 1 } } });
     await recordEvent(tx, { deploymentId: dep.id, type: 'desired_changed', reason: `${action} requested`, at: now });

@@ -4,6 +4,7 @@ import type { TeamAccess } from '../auth/permissions.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Services } from '../services.ts';
 import { ValidationError } from './errors.ts';
+import type { Deployment } from '../db/generated/client.ts';
 
 /** Per-request values every handler can read with `c.get(...)`. */
 export interface AppEnv {
@@ -16,6 +17,8 @@ export interface AppEnv {
     principal: Principal | undefined;
     /** Set by the guard of `team` routes: the team of the path and the caller's effective role. */
     teamAccess: TeamAccess;
+    /** Set by the guard of deployment routes: the deployment of the path, the caller's role on it checked. */
+    deployment: Deployment;
   };
 }
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlyHarness, eventually, samplePlan, TEST_IMAGE, type FlyHarness } from '../../test/fake-fly/harness.ts';
-import { FlyClient, flyAuthorization } from './fly-client.ts';
+import { FlyClient, flyAuthorization, readLease } from './fly-client.ts';
+import { DriverError } from './driver.ts';
 import { FlyError } from './fly-errors.ts';
 import type { FlyCreateMachineRequest } from './fly-types.ts';
 import { buildMachineConfig } from './machine-config.ts';
@@ -171,6 +172,41 @@ describe('machines', () => {
     await fly.client.restartMachine(app, id!, { leaseNonce: lease.nonce! });
     await fly.client.releaseLease(app, id!, lease.nonce!);
     expect((await fly.client.acquireLease(app, id!, 30, 'next')).nonce).not.toBe(lease.nonce);
+  });
+
+  it('reads the lease in real Fly\'s envelope and in the spec\'s bare shape, and releases one it cannot use', async () => {
+    const app = await newApp();
+    const { id } = await fly.client.createMachine(app, machineRequest());
+    await fly.client.waitForState(app, id!, 'started', 5);
+    fly.fake.world.leaseReply = 'envelope';
+    const enveloped = await fly.client.acquireLease(app, id!, 30, 'envelope');
+    expect(enveloped.nonce).toBe(fly.fake.machines(app)[0]!.lease!.nonce);
+    expect(enveloped.expires_at).toBeGreaterThan(Date.now() / 1000);
+    await fly.client.releaseLease(app, id!, enveloped.nonce);
+    expect(fly.fake.machines(app)[0]!.lease).toBeUndefined();
+
+    fly.fake.world.leaseReply = 'bare';
+    const bare = await fly.client.acquireLease(app, id!, 30, 'bare');
+    expect(bare.nonce).toBe(fly.fake.machines(app)[0]!.lease!.nonce);
+    await fly.client.releaseLease(app, id!, bare.nonce);
+
+    fly.fake.world.leaseReply = 'failed';
+    fly.fake.resetCounts();
+    const refused = await fly.client.acquireLease(app, id!, 30, 'failed').then(() => undefined, (error: unknown) => error);
+    expect(refused).toBeInstanceOf(DriverError);
+    expect((refused as DriverError).kind).toBe('transient');
+    // The unusable lease was released at once, so the next holder is not blocked until its TTL.
+    expect(fly.fake.callCount('DELETE /v1/apps/{app_name}/machines/{machine_id}/lease')).toBe(1);
+    expect(fly.fake.machines(app)[0]!.lease).toBeUndefined();
+    fly.fake.world.leaseReply = 'envelope';
+  });
+
+  it('readLease reads both shapes and refuses a lease with no nonce', () => {
+    expect(readLease({ status: 'success', data: { nonce: 'n1', expires_at: 5, owner: 'o', version: 'v' } })).toEqual({ lease: { nonce: 'n1', expires_at: 5, owner: 'o', version: 'v' }, usable: true });
+    expect(readLease({ nonce: 'n2', expires_at: 5 })).toEqual({ lease: { nonce: 'n2', expires_at: 5 }, usable: true });
+    expect(readLease({ status: 'success', data: {} })).toEqual({ lease: undefined, usable: true });
+    expect(readLease({ status: 'error', message: 'nope' })).toEqual({ lease: undefined, usable: false });
+    expect(readLease('garbage')).toEqual({ lease: undefined, usable: false });
   });
 
   it('reports an exit with its code and OOM flag in events', async () => {

@@ -1,6 +1,7 @@
 import { ofetch } from 'ofetch';
 import type { FlyCallObserver } from '../metrics/hangar-metrics.ts';
 import type { Logger } from '../platform/logger.ts';
+import { DriverError } from './driver.ts';
 import { classifyFlyFailure, FlyError, isRateLimited, isTransient, readFlyStatus } from './fly-errors.ts';
 import { FLY_ROUTES, fillPath, type FlyRouteId } from './fly-routes.ts';
 import type {
@@ -11,6 +12,7 @@ import type {
   FlyIpAssignment,
   FlyIpAssignmentList,
   FlyLease,
+  FlyLeaseEnvelope,
   FlyMachine,
   FlyMachineEvent,
   FlySecretsUpdateResponse,
@@ -186,10 +188,23 @@ export class FlyClient {
     await this.call('deleteMachine', { params, query: { force }, headers: nonceHeader(leaseNonce) });
   }
 
-  /** Takes the machine's lease for `ttlSeconds`; 409 (`conflict`) when someone else holds it. */
-  async acquireLease(app: string, machineId: string, ttlSeconds: number, description: string): Promise<FlyLease> {
+  /**
+   * Takes the machine's lease for `ttlSeconds`; 409 (`conflict`) when someone else holds it. Reads real
+   * Fly's envelope (`{status, data: {nonce, ...}}`) and the spec's bare lease alike. A lease that came back
+   * unusable (an envelope that is not `success`) is released at once; one with no nonce cannot be
+   * released and expires by itself: both are `transient` errors.
+   */
+  async acquireLease(app: string, machineId: string, ttlSeconds: number, description: string): Promise<FlyLease & { nonce: string }> {
     const params = { app_name: app, machine_id: machineId };
-    return (await this.call<FlyLease>('acquireLease', { params, body: { ttl: ttlSeconds, description } })).data;
+    const body = (await this.call<FlyLeaseEnvelope | FlyLease>('acquireLease', { params, body: { ttl: ttlSeconds, description } })).data;
+    const read = readLease(body);
+    if (read.lease?.nonce && read.usable) return { ...read.lease, nonce: read.lease.nonce };
+    if (read.lease?.nonce) {
+      await this.releaseLease(app, machineId, read.lease.nonce).catch((error: unknown) =>
+        this.options.logger.warn({ fly: { route: 'releaseLease', app, machine: machineId, err: error } }, 'fly lease release failed; it expires by itself'),
+      );
+    }
+    throw new DriverError('transient', 'Fly answered a lease Hangar cannot use');
   }
 
   /** Releases a lease this client holds (identified by its nonce). */
@@ -266,6 +281,23 @@ export class FlyClient {
     }
     return { status, data: data as T, headers: response.headers, requestId };
   }
+}
+
+/**
+ * A lease from either shape: real Fly's envelope (fly-go `MachineLease.Data`) or the spec's bare `Lease`.
+ * An envelope whose `status` is present and not `success` is unusable even if it names a nonce.
+ */
+export function readLease(body: unknown): { lease: FlyLease | undefined; usable: boolean } {
+  if (!body || typeof body !== 'object') return { lease: undefined, usable: false };
+  const record = body as Record<string, unknown>;
+  if ('data' in record || (typeof record.status === 'string' && !('nonce' in record))) {
+    const data = record.data;
+    const lease = data && typeof data === 'object' ? (data as FlyLease) : undefined;
+    const usable = record.status === undefined || record.status === 'success';
+    return { lease: typeof lease?.nonce === 'string' && lease.nonce !== '' ? lease : undefined, usable };
+  }
+  const lease = body as FlyLease;
+  return { lease: typeof lease.nonce === 'string' && lease.nonce !== '' ? lease : undefined, usable: true };
 }
 
 function nonceHeader(nonce: string | undefined): Record<string, string> {

@@ -137,6 +137,19 @@ describe('machines', () => {
     expect(fly.fake.machines(APP)[0]!.lease).toBeUndefined();
   });
 
+  it('releases the lease when the restart under it fails', async () => {
+    const home = await driver.ensureTenant(TEAM);
+    const id = await running(home);
+    fly.fake.setFaults({ routes: ['POST /v1/apps/{app_name}/machines/{machine_id}/restart'], failNext: 1, errorStatuses: [500] });
+    expect(await kindOf(driver.restartMachine(home, id))).toBe('transient');
+    fly.fake.setFaults({});
+    expect(fly.fake.callCount('DELETE /v1/apps/{app_name}/machines/{machine_id}/lease')).toBe(1);
+    expect(fly.fake.machines(APP)[0]!.lease).toBeUndefined();
+    // The next try is not blocked by a lease of our own until its TTL runs out.
+    await driver.restartMachine(home, id);
+    expect(fly.fake.machines(APP)[0]!.state).toBe('started');
+  });
+
   it('reports the last exit with its code and OOM flag', async () => {
     const home = await driver.ensureTenant(TEAM);
     const id = await running(home);

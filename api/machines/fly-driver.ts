@@ -197,8 +197,8 @@ export class FlyMachineDriver implements MachineDriver {
   async restartMachine(home: TenantHome, machineId: string): Promise<void> {
     const { client, logger } = this.options;
     const ttl = this.options.leaseTtlSeconds ?? 60;
+    // acquireLease hands back a usable nonce or throws (having released anything it could not use).
     const lease = await client.acquireLease(home.appName, machineId, ttl, 'hangar restart');
-    if (!lease.nonce) throw new DriverError('transient', 'Fly returned a lease without a nonce');
     try {
       await client.restartMachine(home.appName, machineId, { timeout: this.options.stopTimeout ?? '30s', leaseNonce: lease.nonce });
       await client.waitForState(home.appName, machineId, 'started', this.options.restartWaitSeconds ?? 30);

@@ -193,11 +193,32 @@ export interface FlyCreateLeaseRequest {
   description?: string;
 }
 
-/** [Lease] */
+/**
+ * [Lease] The bare lease the OpenAPI document describes. Real Fly wraps it in an envelope (FlyLeaseEnvelope);
+ * `FlyClient.acquireLease` reads both and always returns this shape.
+ */
 export interface FlyLease {
   nonce?: string;
   owner?: string;
   description?: string;
   expires_at?: number;
   version?: string;
+}
+
+/**
+ * What real Fly answers to `POST .../lease` (fly-go `machine_types.go`: `MachineLease{Status, Data
+ * *MachineLeaseData, Message, Code}`), unlike the spec's bare `Lease`.
+ */
+export interface FlyLeaseEnvelope {
+  status?: string;
+  data?: FlyLease | null;
+  message?: string;
+  code?: string;
+}
+
+/** [MachineStartResponse] in fly-go; the spec has no schema for it. */
+export interface FlyStartResponse {
+  message?: string;
+  status?: string;
+  previous_state?: string;
 }

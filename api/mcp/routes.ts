@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
-import { describePermission, guard, requireAuth, type Permission } from '../auth/permissions.ts';
+import { describePermission, requireAuth, type Permission } from '../auth/permissions.ts';
 import { ErrorSchema } from '../auth/schemas.ts';
-import { loadDeploymentFor } from '../deployments/access.ts';
+import { deploymentGuard } from '../deployments/access.ts';
 import { DeploymentParams } from '../deployments/routes/params.ts';
 import { isServing } from '../deployments/states.ts';
 import type { App, AppEnv } from '../http/context.ts';
@@ -10,7 +10,7 @@ import { forwardToRunner, UpstreamContentError, UpstreamError } from './forward.
 import { onBodySettled } from './stream-slots.ts';
 
 const PATH = '/v1/deployments/{id}/mcp';
-const MCP_PERMISSION: Permission = { access: 'resource', role: 'member', scope: 'mcp' };
+const MCP_PERMISSION = { access: 'resource', role: 'member', scope: 'mcp' } as const satisfies Permission;
 const CONNECT_TIMEOUT_MS = 30_000;
 
 /** Raised when the deployment exists but cannot take MCP traffic now; the message says its state. */
@@ -27,15 +27,21 @@ export class TooManyStreamsError extends AppError {
   }
 }
 
-async function proxy(c: Context<AppEnv>): Promise<Response> {
-  const services = c.get('services');
-  // Both MCP revisions require Origin validation on every request (a GET stream included), not only on
-  // the state-changing methods the CSRF rule covers: a foreign browser origin is refused with 403.
+/**
+ * Both MCP revisions require Origin validation on every request (a GET stream included), not only on the
+ * state-changing methods the CSRF rule covers: a foreign browser origin is refused with 403.
+ */
+async function rejectForeignOrigin(c: Context<AppEnv>, next: () => Promise<void>): Promise<void> {
   const origin = c.req.header('origin');
-  if (origin !== undefined && !services.config.auth.trustedOrigins.includes(origin)) {
+  if (origin !== undefined && !c.get('services').config.auth.trustedOrigins.includes(origin)) {
     throw new ForbiddenError('Request origin is not allowed', 'origin_rejected');
   }
-  const dep = await loadDeploymentFor(c, c.req.param('id') ?? '', 'member', 'mcp');
+  await next();
+}
+
+async function proxy(c: Context<AppEnv>): Promise<Response> {
+  const services = c.get('services');
+  const dep = c.get('deployment');
   if (!isServing(dep.state) || !dep.privateAddress) throw new DeploymentNotRunningError(dep.state, dep.stateReason);
   const principal = requireAuth(c);
   const release = services.mcpStreams.acquire(principal.keyId ?? principal.sessionId ?? principal.userId, dep.id);
@@ -86,7 +92,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
  */
 export function registerMcpProxy(app: App): void {
   const honoPath = PATH.replace('{id}', ':id');
-  app.on(['POST', 'GET', 'DELETE'], honoPath, guard(MCP_PERMISSION), proxy);
+  app.on(['POST', 'GET', 'DELETE'], honoPath, rejectForeignOrigin, deploymentGuard(MCP_PERMISSION), proxy);
   for (const method of ['post', 'get', 'delete'] as const) {
     app.openAPIRegistry.registerPath({
       method,

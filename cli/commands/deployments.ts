@@ -41,6 +41,8 @@ async function lifecycle(ctx: CommandContext, values: OptionValues, ref: string,
   const { outcome, deployment } = await followDeployment(updated.id, {
     api, out: ctx.out, write: (t) => void ctx.io.stdout.write(t), tty: ctx.io.stdout.isTTY === true,
     cursor, timeoutMs: numberOption(values, 'timeout', 120) * 1000, intervalMs: Math.max(50, numberOption(values, 'interval', 1000)), target,
+    // A restart is done when the reconciler has restarted (or, for a failed one, re-created) the machine.
+    ...(action === 'restart' ? { requireEvent: ['restarted', 'machine_created'] } : {}),
   });
   if (outcome !== target) throw new CliError(`${updated.name} is ${deployment?.state ?? outcome}${outcome === 'timeout' ? ' (timed out)' : ''}`, EXIT.error);
   ctx.out.line(`${ctx.out.green('✓')} ${updated.name} is ${outcome}`);

@@ -240,11 +240,16 @@ export const HANDLERS: Record<string, FakeHandler> = {
     const found = findUnleasedMachine(request);
     if ('status' in found) return found;
     const { machine } = found;
-    const ttl = typeof request.body.ttl === 'number' && request.body.ttl > 0 ? request.body.ttl : 30;
+    // fly-go sends the TTL as `?ttl=`; the spec puts it in the body. Accept both.
+    const queryTtl = Number(request.query.get('ttl'));
+    const ttl = typeof request.body.ttl === 'number' && request.body.ttl > 0 ? request.body.ttl : queryTtl > 0 ? queryTtl : 30;
     const nonce = machine.lease && machine.lease.expiresAt > Date.now() ? machine.lease.nonce : randomBytes(8).toString('hex');
     machine.lease = { nonce, owner: 'hangar@fake', description: String(request.body.description ?? ''), expiresAt: Date.now() + ttl * 1000 };
-    const lease = { nonce, owner: machine.lease.owner, description: machine.lease.description, expires_at: Math.floor(machine.lease.expiresAt / 1000), version: machine.version };
-    return { status: 201, body: lease };
+    // Real Fly answers an envelope (fly-go machine_types.go MachineLease{Status, Data}), not the spec's bare Lease.
+    const data = { nonce, expires_at: Math.floor(machine.lease.expiresAt / 1000), owner: machine.lease.owner, version: machine.version };
+    if (request.world.leaseReply === 'bare') return { status: 201, body: { ...data, description: machine.lease.description } };
+    if (request.world.leaseReply === 'failed') return { status: 200, body: { status: 'error', data, message: 'lease not usable', code: 'lease_error' } };
+    return { status: 200, body: { status: 'success', data } };
   },
 
   'DELETE /v1/apps/{app_name}/machines/{machine_id}/lease': (request) => {

@@ -77,6 +77,11 @@ export class FakeWorld {
   readonly apps = new Map<string, FakeApp>();
   /** App names taken by other organizations (invisible to us, but `name_taken` on create). */
   readonly foreignNames = new Set<string>();
+  /**
+   * How `POST .../lease` answers: `envelope` as real Fly does (the default), `bare` as the OpenAPI document
+   * describes, `failed` as an envelope whose status is not success (a lease the client must release).
+   */
+  leaseReply: 'envelope' | 'bare' | 'failed' = 'envelope';
   private appSeq = 0;
   private machineSeq = 0;
   private eventSeq = 0;

@@ -1,13 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { authorized } from '../../auth/permissions.ts';
 import { errorResponses, jsonContent } from '../../auth/schemas.ts';
 import type { App } from '../../http/context.ts';
 import { ValidationError } from '../../http/errors.ts';
-import { loadDeploymentFor } from '../access.ts';
+import { authorizedDeployment } from '../access.ts';
 import { DeploymentEventSchema } from '../schemas.ts';
 import { DeploymentParams, PageQuery } from './params.ts';
 
-const route = authorized(
+const route = authorizedDeployment(
   createRoute({
     method: 'get',
     path: '/v1/deployments/{id}/events',
@@ -26,7 +25,7 @@ const route = authorized(
 /** `GET /v1/deployments/{id}/events?cursor=&limit=`. */
 export function registerDeploymentEvents(app: App): void {
   app.openapi(route, async (c) => {
-    const dep = await loadDeploymentFor(c, c.req.valid('param').id, 'viewer', 'read');
+    const dep = c.get('deployment');
     const { limit, cursor } = c.req.valid('query');
     if (cursor !== undefined && !/^\d{1,18}$/.test(cursor)) throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor from this API' }]);
     const after = cursor ? BigInt(cursor) : 0n;

@@ -1,12 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import { authorized } from '../../auth/permissions.ts';
 import { errorResponses, jsonContent } from '../../auth/schemas.ts';
 import type { App } from '../../http/context.ts';
-import { loadDeploymentFor } from '../access.ts';
+import { authorizedDeployment } from '../access.ts';
 import { DeploymentSchema, deploymentView } from '../schemas.ts';
 import { DeploymentParams } from './params.ts';
 
-const route = authorized(
+const route = authorizedDeployment(
   createRoute({
     method: 'get',
     path: '/v1/deployments/{id}',
@@ -21,7 +20,7 @@ const route = authorized(
 /** `GET /v1/deployments/{id}`. */
 export function registerGetDeployment(app: App): void {
   app.openapi(route, async (c) => {
-    const dep = await loadDeploymentFor(c, c.req.valid('param').id, 'viewer', 'read');
+    const dep = c.get('deployment');
     return c.json(deploymentView(dep, c.get('services').config.publicUrl), 200);
   });
 }

@@ -1,8 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
-import { authorized } from '../../auth/permissions.ts';
 import { errorResponses, jsonContent } from '../../auth/schemas.ts';
 import type { App } from '../../http/context.ts';
-import { deploymentContext, loadDeploymentFor } from '../access.ts';
+import { authorizedDeployment, deploymentContext } from '../access.ts';
 import { DeploymentSchema, deploymentView } from '../schemas.ts';
 import { requestLifecycle, type LifecycleAction } from '../service.ts';
 import { DeploymentParams } from './params.ts';
@@ -15,7 +14,7 @@ const SUMMARY: Record<LifecycleAction, string> = {
 };
 
 function lifecycleRoute(action: LifecycleAction) {
-  return authorized(
+  return authorizedDeployment(
     createRoute({
       method: action === 'delete' ? 'delete' : 'post',
       path: action === 'delete' ? '/v1/deployments/{id}' : `/v1/deployments/{id}/${action}`,
@@ -32,7 +31,7 @@ function lifecycleRoute(action: LifecycleAction) {
 export function registerLifecycleRoutes(app: App): void {
   for (const action of ['start', 'stop', 'restart', 'delete'] as const) {
     app.openapi(lifecycleRoute(action), async (c) => {
-      const dep = await loadDeploymentFor(c, c.req.valid('param').id, 'member', 'write');
+      const dep = c.get('deployment');
       const updated = await requestLifecycle(deploymentContext(c), dep, action);
       return c.json(deploymentView(updated, c.get('services').config.publicUrl), 202);
     });

@@ -1,13 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
-import { authorized } from '../../auth/permissions.ts';
 import { errorResponses, jsonBody, jsonContent } from '../../auth/schemas.ts';
 import type { App } from '../../http/context.ts';
-import { deploymentContext, loadDeploymentFor } from '../access.ts';
+import { authorizedDeployment, deploymentContext } from '../access.ts';
 import { DeploymentSchema, deploymentView, UpdateDeploymentSchema } from '../schemas.ts';
 import { updateDeployment } from '../service.ts';
 import { DeploymentParams } from './params.ts';
 
-const route = authorized(
+const route = authorizedDeployment(
   createRoute({
     method: 'patch',
     path: '/v1/deployments/{id}',
@@ -25,7 +24,7 @@ const route = authorized(
 /** `PATCH /v1/deployments/{id}`. */
 export function registerUpdateDeployment(app: App): void {
   app.openapi(route, async (c) => {
-    const dep = await loadDeploymentFor(c, c.req.valid('param').id, 'member', 'write');
+    const dep = c.get('deployment');
     const updated = await updateDeployment(deploymentContext(c), dep, c.req.valid('json'));
     return c.json(deploymentView(updated, c.get('services').config.publicUrl), 202);
   });

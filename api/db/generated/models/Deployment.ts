@@ -70,6 +70,10 @@ export type DeploymentMinAggregateOutputType = {
   stateReason: string | null
   stateChangedAt: Date | null
   restartRequestedAt: Date | null
+  startRequestedAt: Date | null
+  failureCode: string | null
+  lastError: string | null
+  lastErrorAt: Date | null
   generation: number | null
   appliedGeneration: number | null
   flyAppName: string | null
@@ -115,6 +119,10 @@ export type DeploymentMaxAggregateOutputType = {
   stateReason: string | null
   stateChangedAt: Date | null
   restartRequestedAt: Date | null
+  startRequestedAt: Date | null
+  failureCode: string | null
+  lastError: string | null
+  lastErrorAt: Date | null
   generation: number | null
   appliedGeneration: number | null
   flyAppName: string | null
@@ -163,6 +171,10 @@ export type DeploymentCountAggregateOutputType = {
   stateReason: number
   stateChangedAt: number
   restartRequestedAt: number
+  startRequestedAt: number
+  failureCode: number
+  lastError: number
+  lastErrorAt: number
   generation: number
   appliedGeneration: number
   flyAppName: number
@@ -236,6 +248,10 @@ export type DeploymentMinAggregateInputType = {
   stateReason?: true
   stateChangedAt?: true
   restartRequestedAt?: true
+  startRequestedAt?: true
+  failureCode?: true
+  lastError?: true
+  lastErrorAt?: true
   generation?: true
   appliedGeneration?: true
   flyAppName?: true
@@ -281,6 +297,10 @@ export type DeploymentMaxAggregateInputType = {
   stateReason?: true
   stateChangedAt?: true
   restartRequestedAt?: true
+  startRequestedAt?: true
+  failureCode?: true
+  lastError?: true
+  lastErrorAt?: true
   generation?: true
   appliedGeneration?: true
   flyAppName?: true
@@ -329,6 +349,10 @@ export type DeploymentCountAggregateInputType = {
   stateReason?: true
   stateChangedAt?: true
   restartRequestedAt?: true
+  startRequestedAt?: true
+  failureCode?: true
+  lastError?: true
+  lastErrorAt?: true
   generation?: true
   appliedGeneration?: true
   flyAppName?: true
@@ -464,6 +488,10 @@ export type DeploymentGroupByOutputType = {
   stateReason: string | null
   stateChangedAt: Date
   restartRequestedAt: Date | null
+  startRequestedAt: Date | null
+  failureCode: string | null
+  lastError: string | null
+  lastErrorAt: Date | null
   generation: number
   appliedGeneration: number
   flyAppName: string | null
@@ -535,6 +563,10 @@ export type DeploymentWhereInput = {
   stateReason?: Prisma.StringNullableFilter<"Deployment"> | string | null
   stateChangedAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
   restartRequestedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
+  startRequestedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
+  failureCode?: Prisma.StringNullableFilter<"Deployment"> | string | null
+  lastError?: Prisma.StringNullableFilter<"Deployment"> | string | null
+  lastErrorAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
   generation?: Prisma.IntFilter<"Deployment"> | number
   appliedGeneration?: Prisma.IntFilter<"Deployment"> | number
   flyAppName?: Prisma.StringNullableFilter<"Deployment"> | string | null
@@ -586,6 +618,10 @@ export type DeploymentOrderByWithRelationInput = {
   stateReason?: Prisma.SortOrderInput | Prisma.SortOrder
   stateChangedAt?: Prisma.SortOrder
   restartRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  startRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  failureCode?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastErrorAt?: Prisma.SortOrderInput | Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -641,6 +677,10 @@ export type DeploymentWhereUniqueInput = Prisma.AtLeast<{
   stateReason?: Prisma.StringNullableFilter<"Deployment"> | string | null
   stateChangedAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
   restartRequestedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
+  startRequestedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
+  failureCode?: Prisma.StringNullableFilter<"Deployment"> | string | null
+  lastError?: Prisma.StringNullableFilter<"Deployment"> | string | null
+  lastErrorAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
   generation?: Prisma.IntFilter<"Deployment"> | number
   appliedGeneration?: Prisma.IntFilter<"Deployment"> | number
   flyAppName?: Prisma.StringNullableFilter<"Deployment"> | string | null
@@ -692,6 +732,10 @@ export type DeploymentOrderByWithAggregationInput = {
   stateReason?: Prisma.SortOrderInput | Prisma.SortOrder
   stateChangedAt?: Prisma.SortOrder
   restartRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  startRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  failureCode?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastErrorAt?: Prisma.SortOrderInput | Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -748,6 +792,10 @@ export type DeploymentScalarWhereWithAggregatesInput = {
   stateReason?: Prisma.StringNullableWithAggregatesFilter<"Deployment"> | string | null
   stateChangedAt?: Prisma.DateTimeWithAggregatesFilter<"Deployment"> | Date | string
   restartRequestedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Deployment"> | Date | string | null
+  startRequestedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Deployment"> | Date | string | null
+  failureCode?: Prisma.StringNullableWithAggregatesFilter<"Deployment"> | string | null
+  lastError?: Prisma.StringNullableWithAggregatesFilter<"Deployment"> | string | null
+  lastErrorAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Deployment"> | Date | string | null
   generation?: Prisma.IntWithAggregatesFilter<"Deployment"> | number
   appliedGeneration?: Prisma.IntWithAggregatesFilter<"Deployment"> | number
   flyAppName?: Prisma.StringNullableWithAggregatesFilter<"Deployment"> | string | null
@@ -795,6 +843,10 @@ export type DeploymentCreateInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -846,6 +898,10 @@ export type DeploymentUncheckedCreateInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -895,6 +951,10 @@ export type DeploymentUpdateInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -946,6 +1006,10 @@ export type DeploymentUncheckedUpdateInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -996,6 +1060,10 @@ export type DeploymentCreateManyInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1043,6 +1111,10 @@ export type DeploymentUpdateManyMutationInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1091,6 +1163,10 @@ export type DeploymentUncheckedUpdateManyInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1159,6 +1235,10 @@ export type DeploymentCountOrderByAggregateInput = {
   stateReason?: Prisma.SortOrder
   stateChangedAt?: Prisma.SortOrder
   restartRequestedAt?: Prisma.SortOrder
+  startRequestedAt?: Prisma.SortOrder
+  failureCode?: Prisma.SortOrder
+  lastError?: Prisma.SortOrder
+  lastErrorAt?: Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrder
@@ -1217,6 +1297,10 @@ export type DeploymentMaxOrderByAggregateInput = {
   stateReason?: Prisma.SortOrder
   stateChangedAt?: Prisma.SortOrder
   restartRequestedAt?: Prisma.SortOrder
+  startRequestedAt?: Prisma.SortOrder
+  failureCode?: Prisma.SortOrder
+  lastError?: Prisma.SortOrder
+  lastErrorAt?: Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrder
@@ -1262,6 +1346,10 @@ export type DeploymentMinOrderByAggregateInput = {
   stateReason?: Prisma.SortOrder
   stateChangedAt?: Prisma.SortOrder
   restartRequestedAt?: Prisma.SortOrder
+  startRequestedAt?: Prisma.SortOrder
+  failureCode?: Prisma.SortOrder
+  lastError?: Prisma.SortOrder
+  lastErrorAt?: Prisma.SortOrder
   generation?: Prisma.SortOrder
   appliedGeneration?: Prisma.SortOrder
   flyAppName?: Prisma.SortOrder
@@ -1448,6 +1536,10 @@ export type DeploymentCreateWithoutTeamInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1497,6 +1589,10 @@ export type DeploymentUncheckedCreateWithoutTeamInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1576,6 +1672,10 @@ export type DeploymentScalarWhereInput = {
   stateReason?: Prisma.StringNullableFilter<"Deployment"> | string | null
   stateChangedAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
   restartRequestedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
+  startRequestedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
+  failureCode?: Prisma.StringNullableFilter<"Deployment"> | string | null
+  lastError?: Prisma.StringNullableFilter<"Deployment"> | string | null
+  lastErrorAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
   generation?: Prisma.IntFilter<"Deployment"> | number
   appliedGeneration?: Prisma.IntFilter<"Deployment"> | number
   flyAppName?: Prisma.StringNullableFilter<"Deployment"> | string | null
@@ -1623,6 +1723,10 @@ export type DeploymentCreateWithoutSecretsInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1673,6 +1777,10 @@ export type DeploymentUncheckedCreateWithoutSecretsInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1737,6 +1845,10 @@ export type DeploymentUpdateWithoutSecretsInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1787,6 +1899,10 @@ export type DeploymentUncheckedUpdateWithoutSecretsInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1835,6 +1951,10 @@ export type DeploymentCreateWithoutEventsInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1885,6 +2005,10 @@ export type DeploymentUncheckedCreateWithoutEventsInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -1949,6 +2073,10 @@ export type DeploymentUpdateWithoutEventsInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1999,6 +2127,10 @@ export type DeploymentUncheckedUpdateWithoutEventsInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2047,6 +2179,10 @@ export type DeploymentCreateManyTeamInput = {
   stateReason?: string | null
   stateChangedAt?: Date | string
   restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
   generation?: number
   appliedGeneration?: number
   flyAppName?: string | null
@@ -2094,6 +2230,10 @@ export type DeploymentUpdateWithoutTeamInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2143,6 +2283,10 @@ export type DeploymentUncheckedUpdateWithoutTeamInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2192,6 +2336,10 @@ export type DeploymentUncheckedUpdateManyWithoutTeamInput = {
   stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   generation?: Prisma.IntFieldUpdateOperationsInput | number
   appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
   flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -2280,6 +2428,10 @@ export type DeploymentSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   stateReason?: boolean
   stateChangedAt?: boolean
   restartRequestedAt?: boolean
+  startRequestedAt?: boolean
+  failureCode?: boolean
+  lastError?: boolean
+  lastErrorAt?: boolean
   generation?: boolean
   appliedGeneration?: boolean
   flyAppName?: boolean
@@ -2332,6 +2484,10 @@ export type DeploymentSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   stateReason?: boolean
   stateChangedAt?: boolean
   restartRequestedAt?: boolean
+  startRequestedAt?: boolean
+  failureCode?: boolean
+  lastError?: boolean
+  lastErrorAt?: boolean
   generation?: boolean
   appliedGeneration?: boolean
   flyAppName?: boolean
@@ -2381,6 +2537,10 @@ export type DeploymentSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   stateReason?: boolean
   stateChangedAt?: boolean
   restartRequestedAt?: boolean
+  startRequestedAt?: boolean
+  failureCode?: boolean
+  lastError?: boolean
+  lastErrorAt?: boolean
   generation?: boolean
   appliedGeneration?: boolean
   flyAppName?: boolean
@@ -2430,6 +2590,10 @@ export type DeploymentSelectScalar = {
   stateReason?: boolean
   stateChangedAt?: boolean
   restartRequestedAt?: boolean
+  startRequestedAt?: boolean
+  failureCode?: boolean
+  lastError?: boolean
+  lastErrorAt?: boolean
   generation?: boolean
   appliedGeneration?: boolean
   flyAppName?: boolean
@@ -2457,7 +2621,7 @@ export type DeploymentSelectScalar = {
   updatedAt?: boolean
 }
 
-export type DeploymentOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "teamId" | "createdById" | "name" | "runtime" | "packageName" | "packageVersion" | "packageIntegrity" | "requestedSpec" | "launchSpec" | "flags" | "region" | "size" | "templateSlug" | "missingFields" | "desiredState" | "state" | "stateReason" | "stateChangedAt" | "restartRequestedAt" | "generation" | "appliedGeneration" | "flyAppName" | "machineId" | "machineVersion" | "privateAddress" | "runnerTokenCipher" | "runnerTokenKeyId" | "secretsVersion" | "healthFailures" | "restartCount" | "restartWindowAt" | "lastRestartAt" | "lastExitCode" | "lastOomKilled" | "attempts" | "nextReconcileAt" | "leaseHolder" | "leaseExpiresAt" | "version" | "requestCount" | "errorCount" | "lastUsedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["deployment"]>
+export type DeploymentOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "teamId" | "createdById" | "name" | "runtime" | "packageName" | "packageVersion" | "packageIntegrity" | "requestedSpec" | "launchSpec" | "flags" | "region" | "size" | "templateSlug" | "missingFields" | "desiredState" | "state" | "stateReason" | "stateChangedAt" | "restartRequestedAt" | "startRequestedAt" | "failureCode" | "lastError" | "lastErrorAt" | "generation" | "appliedGeneration" | "flyAppName" | "machineId" | "machineVersion" | "privateAddress" | "runnerTokenCipher" | "runnerTokenKeyId" | "secretsVersion" | "healthFailures" | "restartCount" | "restartWindowAt" | "lastRestartAt" | "lastExitCode" | "lastOomKilled" | "attempts" | "nextReconcileAt" | "leaseHolder" | "leaseExpiresAt" | "version" | "requestCount" | "errorCount" | "lastUsedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["deployment"]>
 export type DeploymentInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   team?: boolean | Prisma.TeamDefaultArgs<ExtArgs>
   events?: boolean | Prisma.Deployment$eventsArgs<ExtArgs>
@@ -2499,6 +2663,19 @@ export type $DeploymentPayload<ExtArgs extends runtime.Types.Extensions.Internal
     stateReason: string | null
     stateChangedAt: Date
     restartRequestedAt: Date | null
+    /**
+     * Intent: a start of a failed deployment the reconciler has not acted on yet (the API never writes `state`).
+     */
+    startRequestedAt: Date | null
+    /**
+     * Stable code of the reason the deployment is `failed` (credential_missing, crash_loop, ...); null otherwise.
+     */
+    failureCode: string | null
+    /**
+     * The last transient error of a reconcile move (safe text), kept while it retries; cleared by a move that succeeds.
+     */
+    lastError: string | null
+    lastErrorAt: Date | null
     generation: number
     appliedGeneration: number
     flyAppName: string | null
@@ -2970,6 +3147,10 @@ export interface DeploymentFieldRefs {
   readonly stateReason: Prisma.FieldRef<"Deployment", 'String'>
   readonly stateChangedAt: Prisma.FieldRef<"Deployment", 'DateTime'>
   readonly restartRequestedAt: Prisma.FieldRef<"Deployment", 'DateTime'>
+  readonly startRequestedAt: Prisma.FieldRef<"Deployment", 'DateTime'>
+  readonly failureCode: Prisma.FieldRef<"Deployment", 'String'>
+  readonly lastError: Prisma.FieldRef<"Deployment", 'String'>
+  readonly lastErrorAt: Prisma.FieldRef<"Deployment", 'DateTime'>
   readonly generation: Prisma.FieldRef<"Deployment", 'Int'>
   readonly appliedGeneration: Prisma.FieldRef<"Deployment", 'Int'>
   readonly flyAppName: Prisma.FieldRef<"Deployment", 'String'>
