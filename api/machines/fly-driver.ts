@@ -119,7 +119,10 @@ export class FlyMachineDriver implements MachineDriver {
     }
     const control = this.options.controlNetwork ?? '';
     const ips = await client.listIpAssignments(appName);
-    if (!ips.some((ip) => (ip.network?.name ?? '') === control && ip.ip?.includes(':'))) await client.assignPrivateIp(appName, control);
+    // Real Fly's answer may carry no `network` (fly-go's IPAssignment has none): Hangar only ever assigns on
+    // the control network, so a private IPv6 address without one counts as that assignment.
+    const assigned = ips.some((ip) => ip.ip?.includes(':') && !ip.shared && (ip.network === undefined || (ip.network?.name ?? '') === control));
+    if (!assigned) await client.assignPrivateIp(appName, control);
     return { appName, network };
   }
 

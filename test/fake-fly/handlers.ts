@@ -97,7 +97,8 @@ export const HANDLERS: Record<string, FakeHandler> = {
   'GET /v1/apps/{app_name}/ip_assignments': (request) => {
     const app = findApp(request);
     if ('status' in app) return app;
-    const ips = app.ips.map((ip) => ({ ip: ip.ip, created_at: ip.createdAt, shared: false, network: { name: ip.network, org_slug: app.org } }));
+    // As real Fly answers (fly-go's IPAssignment): no `network` on listed addresses.
+    const ips = app.ips.map((ip) => ({ ip: ip.ip, created_at: ip.createdAt, shared: false }));
     return { status: 200, body: { ips } };
   },
 
