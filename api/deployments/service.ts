@@ -238,10 +238,10 @@ export async function requestLifecycle(ctx: DeploymentContext, dep: Deployment, 
   if (action === 'start' && dep.state === 'awaiting_config') {
     throw new ConflictError('The deployment is waiting for configuration values', 'awaiting_config');
   }
-  // The reconciler never claims `awaiting_config` rows; a deleted one goes back to `pending` so it is cleaned up.
+  // Intent only: the reconciler claims a deleted `awaiting_config` row too (api/deployments/lease.ts) and removes it.
   const data: Prisma.DeploymentUpdateInput =
     action === 'delete'
-      ? { desiredState: 'deleted', ...(dep.state === 'awaiting_config' ? { state: 'pending', stateChangedAt: now } : {}) }
+      ? { desiredState: 'deleted' }
       : action === 'stop'
         ? { desiredState: 'stopped' }
         : action === 'start'
