@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -87,8 +87,13 @@ describe('npm start on a fresh machine', () => {
     // Write a marker straight into the embedded database, then restart.
     const port = Number(/"port":(\d+)/.exec(first.output())?.[1]);
     const password = readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim();
-    const dbUrl = () => `postgres://hangar:${encodeURIComponent(password)}@127.0.0.1:${port}/hangar`;
-    const client = new pg.Client({ connectionString: dbUrl() });
+    // Local mode's database has no TCP port: only a unix socket in <dataDir>/run (mode 0700).
+    const socketDir = join(dataDir, 'run');
+    expect(statSync(socketDir).mode & 0o777).toBe(0o700);
+    const dbUrl = (p: number) => `postgres://hangar:${encodeURIComponent(password)}@/hangar?host=${encodeURIComponent(socketDir)}&port=${p}`;
+    const tcp = new pg.Client({ connectionString: `postgres://hangar:${encodeURIComponent(password)}@127.0.0.1:${port}/hangar` });
+    await expect(tcp.connect()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    const client = new pg.Client({ connectionString: dbUrl(port) });
     await client.connect();
     await client.query(`INSERT INTO settings (key, value, updated_at) VALUES ('restart-marker', '"kept"', now())`);
     await client.end();
@@ -101,7 +106,7 @@ describe('npm start on a fresh machine', () => {
       expect(second.output()).not.toContain('initialising embedded PostgreSQL');
       expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
       const port2 = Number(/"port":(\d+)/.exec(second.output())?.[1]);
-      const again = new pg.Client({ connectionString: `postgres://hangar:${encodeURIComponent(password)}@127.0.0.1:${port2}/hangar` });
+      const again = new pg.Client({ connectionString: dbUrl(port2) });
       await again.connect();
       const row = await again.query(`SELECT value FROM settings WHERE key = 'restart-marker'`);
       await again.end();
