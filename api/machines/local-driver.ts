@@ -19,7 +19,7 @@ import { detectSandbox, runtimeEntries, type SandboxTools } from './sandbox/dete
 import { allocateUid, DEFAULT_LIMITS, SANDBOX_HOME, SANDBOX_NPM_CACHE, SANDBOX_TMP, sandboxCommand, type SandboxLimits } from './sandbox/command.ts';
 
 export interface LocalMachineDriverOptions {
-  /** Machines work in `<dataDir>/machines/<deploymentId>/`; npx shares `<dataDir>/npm-cache`. */
+  /** Machines work in `<dataDir>/machines/<deploymentId>/`; unsandboxed npx shares `<dataDir>/npm-cache`. */
   dataDir: string;
   logger: Logger;
   /** How to start the runner program (default: this Node + tsx + runner/main.ts). */
@@ -113,6 +113,11 @@ export class LocalMachineDriver implements MachineDriver {
   async unsetSecrets(home: TenantHome, names: string[]): Promise<void> {
     const tenant = this.tenantOf(home);
     if (names.some((name) => tenant.secrets.delete(name))) tenant.secretsVersion++;
+  }
+
+  /** Where machines work (`<dataDir>/machines/<id>/`): Hangar's data dir in local mode. */
+  get dataDir(): string {
+    return this.options.dataDir;
   }
 
   /** The runner process id of a running machine (operators and tests; Fly has no equivalent). */
