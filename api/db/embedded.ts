@@ -148,6 +148,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     log?.info({ dataDir: options.dataDir }, 'initialising embedded PostgreSQL');
     await server.initialise();
   }
+  // sun_path holds 107 bytes: a deeper data dir could not have its socket.
+  if (socketDir && join(socketDir, `.s.PGSQL.${port}.lock`).length > 107) {
+    throw new Error(`HANGAR_DATA_DIR is too long for the database's unix socket (${socketDir}); use a shorter path`);
+  }
   if (socketDir) await prepareSocketDir(socketDir, clusterDir);
   await stopOrphan(clusterDir);
   try {
