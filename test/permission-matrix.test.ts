@@ -61,6 +61,11 @@ afterAll(async () => {
   await hangar.dispose();
 });
 
+async function restoreMembership(caller: Caller): Promise<void> {
+  const who = { viewer: fx.viewer, member: fx.member, admin: fx.admin }[caller as 'viewer' | 'member' | 'admin'];
+  if (who) await hangar.services.db.membership.create({ data: { teamId: fx.team.id, userId: who.user.id, role: caller as 'viewer' | 'member' | 'admin' } });
+}
+
 function headersFor(caller: Caller): Record<string, string> {
   const key = {
     anonymous: undefined,
@@ -162,6 +167,8 @@ describe('permission matrix', () => {
         if (onDeployment && caller === 'viewer' && res.status === 403) viewerRefusals.push(`${route.method} ${route.path}`);
         // An allowed delete or stop really happened: put the intent back so the next caller meets the same deployment.
         if (onDeployment && res.status === 202) await hangar.services.db.deployment.update({ where: { id: deploymentId }, data: { desiredState: 'running', startRequestedAt: null, restartRequestedAt: null } });
+        // A member who left really left: put the membership back for the next route.
+        if (route.path === '/v1/teams/:team/leave' && res.status === 204) await restoreMembership(caller);
         // Another team's resource answers exactly like a missing one: the team's, or the deployment's 404.
         const missingTeam = res.status === 404 && text.includes(onDeployment ? '"message":"Deployment not found"' : '"message":"Team not found"');
         checked += 1;
