@@ -3,8 +3,8 @@ import { auditActor } from '../audit/audit-context.ts';
 import { authorized, requireAuth, visibleTeamsWhere } from '../auth/permissions.ts';
 import { errorResponses, jsonBody, jsonContent } from '../auth/schemas.ts';
 import type { App } from '../http/context.ts';
-import { ConflictError } from '../http/errors.ts';
-import { SlugSchema, TeamParams, TeamSchema, teamView } from './schemas.ts';
+import { ConflictError, ForbiddenError } from '../http/errors.ts';
+import { PolicyChangeSchema, SlugSchema, storedPolicy, TeamParams, TeamSchema, teamView } from './schemas.ts';
 import { createTeam, hasLiveDeployments, transferOwnership } from './team-service.ts';
 
 const NameSchema = z.string().trim().min(1).max(100).openapi({ example: 'Acme' });
@@ -34,11 +34,21 @@ const get = authorized(
 );
 const patch = authorized(
   createRoute({
-    method: 'patch', path: '/v1/teams/{team}', tags: ['teams'], summary: 'Rename a team or change its slug',
-    request: { params: TeamParams, body: jsonBody(z.object({ name: NameSchema.optional(), slug: SlugSchema.optional() })) },
+    method: 'patch', path: '/v1/teams/{team}', tags: ['teams'],
+    summary: 'Rename a team or change its slug (owner), or change its admission policy (admins and the owner)',
+    request: {
+      params: TeamParams,
+      body: jsonBody(
+        z.object({
+          name: NameSchema.optional(),
+          slug: SlugSchema.optional(),
+          policy: PolicyChangeSchema.optional(),
+        }).strict(),
+      ),
+    },
     responses: { 200: jsonContent(TeamSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409) },
   }),
-  { access: 'team', role: 'owner', scope: 'write' },
+  { access: 'team', role: 'admin', scope: 'write' },
 );
 const remove = authorized(
   createRoute({
@@ -85,11 +95,20 @@ export function registerTeamRoutes(app: App): void {
     const { team, role } = c.get('teamAccess');
     const services = c.get('services');
     const body = c.req.valid('json');
+    if ((body.name !== undefined || body.slug !== undefined) && role !== 'owner') throw new ForbiddenError('Only the owner renames a team or changes its slug', 'insufficient_role');
     if (body.slug && body.slug !== team.slug && (await services.db.team.findUnique({ where: { slug: body.slug } }))) {
       throw new ConflictError('That team slug is taken', 'slug_taken');
     }
-    const updated = await services.db.team.update({ where: { id: team.id }, data: { ...(body.name ? { name: body.name } : {}), ...(body.slug ? { slug: body.slug } : {}) } });
-    await services.audit.record({ ...auditActor(c), action: 'team.update', resourceType: 'team', resourceId: team.id, teamId: team.id, data: { name: updated.name, slug: updated.slug } });
+    const before = storedPolicy(team);
+    const policy = body.policy ? { ...before, ...body.policy } : undefined;
+    const updated = await services.db.team.update({
+      where: { id: team.id },
+      data: { ...(body.name ? { name: body.name } : {}), ...(body.slug ? { slug: body.slug } : {}), ...(policy ? { policy } : {}) },
+    });
+    if (body.name !== undefined || body.slug !== undefined) {
+      await services.audit.record({ ...auditActor(c), action: 'team.update', resourceType: 'team', resourceId: team.id, teamId: team.id, data: { name: updated.name, slug: updated.slug } });
+    }
+    if (policy) await services.audit.record({ ...auditActor(c), action: 'team.policy.update', resourceType: 'team', resourceId: team.id, teamId: team.id, data: { from: before, to: policy } });
     return c.json(teamView(updated, role), 200);
   });
   app.openapi(remove, async (c) => {
