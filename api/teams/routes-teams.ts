@@ -5,6 +5,7 @@ import { errorResponses, jsonBody, jsonContent } from '../auth/schemas.ts';
 import type { App } from '../http/context.ts';
 import { ConflictError, ForbiddenError } from '../http/errors.ts';
 import { PolicyChangeSchema, SlugSchema, storedPolicy, TeamParams, TeamSchema, teamView } from './schemas.ts';
+import { assertUserTeamQuota } from '../users/quotas.ts';
 import { createTeam, hasLiveDeployments, transferOwnership } from './team-service.ts';
 
 const NameSchema = z.string().trim().min(1).max(100).openapi({ example: 'Acme' });
@@ -20,7 +21,7 @@ const create = authorized(
   createRoute({
     method: 'post', path: '/v1/teams', tags: ['teams'], summary: 'Create a team; the caller becomes its owner',
     request: { body: jsonBody(z.object({ name: NameSchema, slug: SlugSchema.optional() })) },
-    responses: { 201: jsonContent(TeamSchema, 'Created'), ...errorResponses(400, 401, 403, 409) },
+    responses: { 201: jsonContent(TeamSchema, 'Created'), ...errorResponses(400, 401, 403, 409, 422) },
   }),
   { access: 'signed_in', scope: 'write' },
 );
@@ -83,7 +84,10 @@ export function registerTeamRoutes(app: App): void {
     if (principal.teamId) throw new ConflictError('A team-narrowed key cannot create teams', 'key_narrowed');
     const services = c.get('services');
     const body = c.req.valid('json');
-    const team = await services.db.$transaction((tx) => createTeam(tx, { name: body.name, slug: body.slug, ownerId: principal.userId, personal: false, now: services.clock.now() }));
+    const team = await services.db.$transaction(async (tx) => {
+      await assertUserTeamQuota(tx, principal.userId, services.config.userQuotas.teams);
+      return createTeam(tx, { name: body.name, slug: body.slug, ownerId: principal.userId, personal: false, now: services.clock.now() });
+    });
     await services.audit.record({ ...auditActor(c), action: 'team.create', resourceType: 'team', resourceId: team.id, teamId: team.id, data: { slug: team.slug } });
     return c.json(teamView(team, 'owner'), 201);
   });
