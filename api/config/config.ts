@@ -82,7 +82,8 @@ export const EnvSchema = z.object({
   HANGAR_TRUSTED_PROXY_HEADER: z.enum(['fly-client-ip', 'x-forwarded-for', 'x-real-ip']).optional(),
   HANGAR_RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
   HANGAR_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
-  HANGAR_USER_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(1200),
+  // Unset: twice HANGAR_RATE_LIMIT_PER_MINUTE, so raising the per-key limit raises this one with it.
+  HANGAR_USER_RATE_LIMIT_PER_MINUTE: intIn(1, 2_000_000).optional(),
   HANGAR_LOGIN_LIMIT_PER_IP: intIn(1, 100_000).default(30),
   HANGAR_LOGIN_LIMIT_PER_ACCOUNT: intIn(1, 1000).default(5),
   HANGAR_LOGIN_WINDOW_SECONDS: intIn(10, 86_400).default(900),
@@ -335,7 +336,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
     rateLimits: {
       store: env.HANGAR_RATE_LIMIT_STORE,
       requestsPerMinute: env.HANGAR_RATE_LIMIT_PER_MINUTE,
-      requestsPerMinutePerUser: env.HANGAR_USER_RATE_LIMIT_PER_MINUTE,
+      requestsPerMinutePerUser: env.HANGAR_USER_RATE_LIMIT_PER_MINUTE ?? 2 * env.HANGAR_RATE_LIMIT_PER_MINUTE,
       loginPerIp: env.HANGAR_LOGIN_LIMIT_PER_IP,
       loginPerAccount: env.HANGAR_LOGIN_LIMIT_PER_ACCOUNT,
       loginWindowSeconds: env.HANGAR_LOGIN_WINDOW_SECONDS,
