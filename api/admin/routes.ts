@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor } from '../http/cursor.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from '../http/cursor.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { auditActor } from '../audit/audit-context.ts';
 import { authorized, requireAuth } from '../auth/permissions.ts';
@@ -98,13 +98,19 @@ export function registerAdminRoutes(app: App): void {
   registerSettingsRoutes(app);
   app.openapi(outbox, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const before = decodeCursor(cursor, /^mail_[0-9a-z]{16}$/);
+    // Cursor: `<createdAt ISO>|<id>` of the last mail shown, matching the sort (newest first, id breaks ties).
+    const position = decodeCursor(cursor, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\|mail_[0-9a-z]{16}$/);
+    const [at, id] = position?.split('|') ?? [];
+    const before = at && id ? { at: new Date(at), id } : undefined;
+    if (before && Number.isNaN(before.at.getTime())) throw invalidCursor();
     const rows = await c.get('services').db.mailMessage.findMany({
-      where: before ? { id: { lt: before } } : {},
+      where: before ? { OR: [{ createdAt: { lt: before.at } }, { createdAt: before.at, id: { lt: before.id } }] } : {},
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit + 1,
     });
     const page = rows.slice(0, limit);
-    return c.json({ data: page.map((m) => ({ id: m.id, to: m.to, subject: m.subject, body: m.body, createdAt: m.createdAt.toISOString() })), nextCursor: rows.length > limit && page.at(-1) ? encodeCursor(page.at(-1)?.id ?? '') : null }, 200);
+    const last = page.at(-1);
+    const nextCursor = rows.length > limit && last ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`) : null;
+    return c.json({ data: page.map((m) => ({ id: m.id, to: m.to, subject: m.subject, body: m.body, createdAt: m.createdAt.toISOString() })), nextCursor }, 200);
   });
 }

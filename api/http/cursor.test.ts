@@ -61,6 +61,26 @@ describe('garbage cursors', () => {
     expect(second.data[0]?.id).not.toBe(first.data[0]?.id);
   });
 
+  it('the outbox pages in its own order (newest first), every mail exactly once', async () => {
+    const { db } = hangar.services;
+    await db.mailMessage.deleteMany({});
+    const base = Date.UTC(2026, 11, 1);
+    // Ids in the opposite order to time: paging by id alone would skip or repeat mail.
+    const made = ['mail_zzzzzzzzzzzzzzz1', 'mail_mmmmmmmmmmmmmmm2', 'mail_aaaaaaaaaaaaaaa3'];
+    for (const [i, id] of made.entries()) await db.mailMessage.create({ data: { id, to: 'x@example.com', subject: `s${i}`, body: 'b', createdAt: new Date(base + i * 1000) } });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 5; i += 1) {
+      const res = await hangar.request(`/v1/admin/outbox?limit=1${cursor ? `&cursor=${cursor}` : ''}`, { headers: admin.keyHeaders });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { data: Array<{ id: string }>; nextCursor: string | null };
+      seen.push(...body.data.map((m) => m.id));
+      cursor = body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual([...made].reverse());
+  });
+
   it('decodeCursor refuses non-canonical base64url', () => {
     expect(decodeCursor(encodeCursor('ABC'), /^[A-Z]+$/)).toBe('ABC');
     expect(() => decodeCursor(`${encodeCursor('ABC')}=`, /^[A-Z]+$/)).toThrow('Invalid cursor');
