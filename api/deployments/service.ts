@@ -1,3 +1,4 @@
+import { assertUserDeploymentQuota } from '../users/quotas.ts';
 import type { Deployment, Prisma, Team } from '../db/generated/client.ts';
 import { ConflictError, NotFoundError, PolicyError } from '../http/errors.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -113,6 +114,7 @@ export async function recordDeployment(ctx: DeploymentContext, team: Team, input
     if (live >= services.config.deploymentQuota) {
       throw new PolicyError(`The team already has ${live} deployments (quota ${services.config.deploymentQuota})`, 'quota_exceeded');
     }
+    await assertUserDeploymentQuota(tx, principal.userId, services.config.userQuotas.deployments);
     if (await tx.deployment.findUnique({ where: { teamId_name: { teamId: team.id, name: input.name } }, select: { id: true } })) {
       throw new ConflictError(`A deployment named ${input.name} already exists in this team`, 'name_taken');
     }
