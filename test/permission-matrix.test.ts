@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredPermission, guard, type Permission } from '../api/auth/permissions.ts';
 import { createRouter } from '../api/http/context.ts';
 import { roleAtLeast, type TeamRole } from '../api/auth/principal.ts';
-import { newId } from '../api/platform/ids.ts';
 import { createTeamFixture, type TeamFixture } from './accounts.ts';
 import { createTestHangar, type TestHangar } from './hangar.ts';
+import { seedDeployment } from './seed-deployment.ts';
 
 /**
  * Every route registered on the app x every kind of caller. A route without a declared permission fails
@@ -28,35 +28,8 @@ beforeAll(async () => {
   fx = await createTeamFixture(hangar);
   const made = await hangar.request('/v1/me/keys', { method: 'POST', headers: { ...fx.globalAdmin.keyHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci', scopes: ['read', 'write', 'mcp'] }) });
   globalAdminRwKey = ((await made.json()) as { key: string }).key;
-  deploymentId = await seedDeployment(hangar, fx);
+  deploymentId = await seedDeployment(hangar, { teamId: fx.team.id, userId: fx.owner.user.id, name: 'matrix' });
 });
-
-async function seedDeployment(h: TestHangar, f: TeamFixture): Promise<string> {
-  const id = newId('dep');
-  const token = h.services.vault.encrypt('hrt_matrix-runner-token');
-  const far = new Date(h.services.clock.now().getTime() + 86_400_000);
-  await h.services.db.deployment.create({
-    data: {
-      id,
-      teamId: f.team.id,
-      createdById: f.owner.user.id,
-      name: 'matrix',
-      runtime: 'npm',
-      packageName: '@acme/mcp-tools',
-      packageVersion: '1.1.0',
-      requestedSpec: 'npm:@acme/mcp-tools@1.1.0',
-      launchSpec: { args: [], env: {}, secrets: {} },
-      region: 'iad',
-      size: 'shared-cpu-1x',
-      state: 'running',
-      runnerTokenCipher: token.ciphertext,
-      runnerTokenKeyId: token.keyId,
-      // Never due: the reconciler leaves the seeded row alone.
-      nextReconcileAt: far,
-    },
-  });
-  return id;
-}
 afterAll(async () => {
   await hangar.dispose();
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../platform/ids.ts';
+import { seedDeployment } from '../../test/seed-deployment.ts';
 import { jsonInit, signUpUser, type TestUser } from '../../test/accounts.ts';
 import { createTestHangar, type TestHangar } from '../../test/hangar.ts';
 
@@ -19,16 +19,7 @@ beforeAll(async () => {
   admin = await signUpUser(hangar, { globalAdmin: true });
   const made = await hangar.request('/v1/me/keys', jsonInit('POST', admin.cookieHeaders, { name: 'ci', scopes: ['read', 'write', 'mcp'] }));
   adminRw = ((await made.json()) as { key: string }).key;
-  deploymentId = newId('dep');
-  const token = hangar.services.vault.encrypt('hrt_admin-access-token');
-  await hangar.services.db.deployment.create({
-    data: {
-      id: deploymentId, teamId: tenant.team.id, createdById: tenant.user.id, name: 'tenant-dep', runtime: 'npm', packageName: '@acme/mcp-tools',
-      packageVersion: '1.1.0', requestedSpec: 'npm:@acme/mcp-tools@1.1.0', launchSpec: { args: [], env: {}, secrets: {} }, region: 'iad',
-      size: 'shared-cpu-1x', state: 'running', runnerTokenCipher: token.ciphertext, runnerTokenKeyId: token.keyId,
-      nextReconcileAt: new Date(hangar.services.clock.now().getTime() + 86_400_000),
-    },
-  });
+  deploymentId = await seedDeployment(hangar, { teamId: tenant.team.id, userId: tenant.user.id, name: 'tenant-dep' });
 });
 afterAll(async () => {
   await hangar.dispose();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../platform/ids.ts';
+import { seedDeployment } from '../../test/seed-deployment.ts';
 import { signUpUser, type TestUser } from '../../test/accounts.ts';
 import { createTestHangar, type TestHangar } from '../../test/hangar.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -12,16 +12,7 @@ let deploymentId: string;
 beforeAll(async () => {
   hangar = await createTestHangar();
   admin = await signUpUser(hangar, { globalAdmin: true });
-  deploymentId = newId('dep');
-  const token = hangar.services.vault.encrypt('hrt_cursor-token');
-  await hangar.services.db.deployment.create({
-    data: {
-      id: deploymentId, teamId: admin.team.id, createdById: admin.user.id, name: 'cursor-dep', runtime: 'npm', packageName: '@acme/mcp-tools',
-      packageVersion: '1.1.0', requestedSpec: 'npm:@acme/mcp-tools@1.1.0', launchSpec: { args: [], env: {}, secrets: {} }, region: 'iad',
-      size: 'shared-cpu-1x', state: 'running', runnerTokenCipher: token.ciphertext, runnerTokenKeyId: token.keyId,
-      nextReconcileAt: new Date(hangar.services.clock.now().getTime() + 86_400_000),
-    },
-  });
+  deploymentId = await seedDeployment(hangar, { teamId: admin.team.id, userId: admin.user.id, name: 'cursor-dep' });
 });
 afterAll(async () => {
   await hangar.dispose();
