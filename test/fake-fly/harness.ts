@@ -21,6 +21,8 @@ export interface FlyHarness {
   client: FlyClient;
   logger: Logger;
   logs: LineCapture;
+  /** Another real client on the same fake, with `overrides` applied (e.g. a short timeout for one call). */
+  clientWith(overrides: Partial<FlyClientOptions>): FlyClient;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ export async function createFlyHarness(options: { fake?: FakeFlyOptions; client?
   const fake = await FakeFlyServer.start({ token: TEST_TOKEN, ...options.fake });
   const logs = new LineCapture();
   const logger = createLogger({ level: 'debug', destination: logs });
-  const client = new FlyClient({
+  const base: FlyClientOptions = {
     baseUrl: fake.url,
     token: options.fake?.token ?? TEST_TOKEN,
     orgSlug: fake.orgSlug,
@@ -43,9 +45,10 @@ export async function createFlyHarness(options: { fake?: FakeFlyOptions; client?
     // which tests that count calls would read as a defect. Tests of timeouts set their own.
     timeoutMs: 10_000,
     retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
-    ...options.client,
-  });
-  return { fake, client, logger, logs, close: () => fake.close() };
+  };
+  const client = new FlyClient({ ...base, ...options.client });
+  const clientWith = (overrides: Partial<FlyClientOptions>) => new FlyClient({ ...base, ...options.client, ...overrides });
+  return { fake, client, logger, logs, clientWith, close: () => fake.close() };
 }
 
 /** Polls `read` until `done` holds (or fails after `timeoutMs`): for machines' asynchronous states. */
