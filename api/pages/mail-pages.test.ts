@@ -93,6 +93,13 @@ describe('verify-email page', () => {
   });
 });
 
+it('answers a malformed form body with a 400 page, not a 500', async () => {
+  const { code } = await unverifiedUser();
+  const page = await openForm(`/verify-email?code=${code}`);
+  const res = await hangar.request(`/verify-email?code=${code}`, { method: 'POST', headers: { cookie: page.cookie, origin, 'content-type': 'multipart/form-data; boundary=x' }, body: 'not multipart at all' });
+  await expectPage(res, 400, 'invalid_request');
+});
+
 describe('reset-password page', () => {
   async function resetCode(user: TestUser): Promise<string> {
     expect((await hangar.request('/v1/auth/password-reset', jsonInit('POST', {}, { email: user.user.email }))).status).toBe(202);
