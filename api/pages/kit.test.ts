@@ -148,6 +148,17 @@ describe('CSRF', () => {
   });
 });
 
+it('names the form cookie __Host- and marks it Secure when Hangar is served over https', async () => {
+  const secure = await createTestHangar({ env: { HANGAR_PUBLIC_URL: 'https://hangar.example.com' } });
+  try {
+    secure.app.get('/probe-secure', guard({ access: 'public' }), pageRoute((c) => renderPage(c, { title: 'Probe', body: postForm(c, { action: '/probe-secure', content: html``, buttons: [{ label: 'Go' }] }) })));
+    const page = await secure.request('/probe-secure');
+    expect(page.headers.get('set-cookie')).toMatch(/^__Host-hangar_form=hgf_[0-9a-z]{32}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+  } finally {
+    await secure.dispose();
+  }
+});
+
 describe('sign-in form', () => {
   it('signs in like the JSON login (session cookie, 303) and shows a wrong password on the form', async () => {
     const user = await signUpUser(hangar);
