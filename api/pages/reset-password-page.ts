@@ -24,7 +24,7 @@ function resetForm(c: Context<AppEnv>, token: string, email: string, errors: Rec
   return renderPage(c, {
     title: 'Choose a new password',
     status,
-    body: html`<p>For <strong>${email}</strong>. Signing in with the new password ends every other session.</p>
+    body: html`<p>For <strong>${email}</strong>. Setting a new password signs you out everywhere.</p>
 ${postForm(c, {
   action: linkAction('resetPassword', token),
   content: html`${errorSummary(errors, LABELS)}
