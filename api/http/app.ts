@@ -12,6 +12,7 @@ import { registerCredentialRoutes } from '../credentials/routes/index.ts';
 import { registerDeploymentRoutes } from '../deployments/routes/index.ts';
 import { registerValidatePackage } from '../packages/validate-route.ts';
 import { registerMcpProxy } from '../mcp/routes.ts';
+import { registerPages } from '../pages/routes.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import { metricsMiddleware, registerMetricsRoute } from '../metrics/routes.ts';
 import { isDatabaseUnavailable } from '../db/pool.ts';
@@ -108,6 +109,8 @@ export function createApp(services: Services): App {
       // Agrees with the CSP's frame-ancestors 'none'.
       xFrameOptions: 'DENY',
       referrerPolicy: 'no-referrer',
+      // A page (api/pages/kit.ts) sets its own CSP and referrer policy; every other answer gets these.
+      overwrite: false,
     }),
   );
 
@@ -160,6 +163,7 @@ export function createApp(services: Services): App {
   registerDeploymentRoutes(app);
   registerCatalogRoutes(app);
   registerMcpProxy(app);
+  registerPages(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));
   app.onError((error, c) => renderError(c, error));
