@@ -77,7 +77,7 @@ describe('runner speaks 2026-07-28 and 2025-11-25 on one endpoint (real server-e
   it('unsupported version: 400 -32022 with data.supported and data.requested', async () => {
     const res = await call({ ...good, 'mcp-protocol-version': '2099-01-01' }, { name: 'echo', arguments: { message: 'x' }, _meta: { ...META, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: unknown }).error).toEqual({ code: -32022, message: 'Unsupported protocol version: 2099-01-01', data: { supported: [V], requested: '2099-01-01' } });
+    expect(((await res.json()) as { error: unknown }).error).toEqual({ code: -32022, message: 'Unsupported protocol version: 2099-01-01', data: { supported: [V, '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'], requested: '2099-01-01' } });
   });
 
   it('missing _meta fields: 400 -32602; unknown method: 404 -32601; GET and DELETE: 405', async () => {

@@ -6,14 +6,15 @@ import { LEGACY_VERSIONS, MODERN_VERSION, type ModernRequest } from './classify.
 type Json = Record<string, unknown>;
 export type Answer = { result: Json } | { error: { code: number; message: string; data?: unknown } };
 
-const LIST_METHODS = new Set(['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list']);
+/** The 2026-07-28 `CacheableResult` methods (a closed list in the spec): their results must carry ttlMs and cacheScope. */
+const CACHEABLE_METHODS = new Set(['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list', 'resources/read', 'server/discover']);
 const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 const REQUEST_TIMEOUT_MS = 300_000;
 
 /** Adds the 2026-07-28 result fields a session-era server does not write; `private` and 0 ms: always safe. */
 export function annotateResult(method: string, result: Json): Json {
   const annotated: Json = { ...result, resultType: result.resultType ?? 'complete' };
-  if (LIST_METHODS.has(method) || method === 'server/discover') {
+  if (CACHEABLE_METHODS.has(method)) {
     annotated.ttlMs ??= 0;
     annotated.cacheScope ??= 'private';
   }
