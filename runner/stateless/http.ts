@@ -20,7 +20,12 @@ export async function serveStatelessPost(res: ServerResponse, headers: IncomingH
     res.writeHead(202).end();
     return true;
   }
-  const answer = await translator.handle(classified.request);
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  res.once('close', onClose);
+  const answer = await translator.handle(classified.request, gone.signal);
+  res.off('close', onClose);
+  if (gone.signal.aborted) return true;
   writeJson(res, 200, { jsonrpc: '2.0', id: classified.request.id, ...answer });
   return true;
 }

@@ -115,3 +115,21 @@ describe('runner speaks 2026-07-28 and 2025-11-25 on one endpoint (real server-e
     await Promise.all(clients.map((c) => c.close()));
   });
 });
+
+describe('stateless request limits', () => {
+  it('--request-timeout-ms bounds one 2026-07-28 call: -32001 Request timed out', async () => {
+    const runner = await spawnRunner(['--request-timeout-ms', '400', '--', process.execPath, EVERYTHING, 'stdio'], { PATH: process.env.PATH ?? '/usr/bin:/bin', HANGAR_RUNNER_TOKEN: TOKEN });
+    try {
+      const res = await fetch(`${runner.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...AUTH, 'mcp-protocol-version': V, 'mcp-method': 'tools/call', 'mcp-name': 'trigger-long-running-operation' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 3 }, _meta: META } }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ jsonrpc: '2.0', id: 5, error: { code: -32001, message: 'Request timed out' } });
+    } finally {
+      runner.process.kill('SIGTERM');
+      await runner.exited;
+    }
+  }, 20_000);
+});

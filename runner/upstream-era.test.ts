@@ -1,0 +1,75 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectClient, ENV_FIXTURE, firstText, spawnRunner, waitFor, type SpawnedRunner } from './test-support.ts';
+import { connectModern } from '../test/mcp-revisions.ts';
+
+const TOKEN = 'runner-era-token-0123456789abcdef';
+const MODERN_FIXTURE = fileURLToPath(new URL('../test/fixtures/modern-stdio-server.mjs', import.meta.url));
+const STRICT_FIXTURE = fileURLToPath(new URL('../test/fixtures/exits-on-probe-server.mjs', import.meta.url));
+const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HANGAR_RUNNER_TOKEN: TOKEN };
+
+let runner: SpawnedRunner | undefined;
+afterEach(async () => {
+  runner?.process.kill('SIGTERM');
+  await runner?.exited;
+  runner = undefined;
+});
+
+const eraLogged = (r: SpawnedRunner) => r.lines.map((l) => JSON.parse(l) as { msg?: string; era?: string }).find((l) => l.msg === 'mcp server revision')?.era;
+
+describe('the runner probes its stdio server with server/discover', () => {
+  it('a v2 SDK server (serveStdio) is spoken to in 2026-07-28: both SDK clients work, the server never sees initialize', async () => {
+    runner = await spawnRunner(['--', process.execPath, MODERN_FIXTURE], ENV);
+    const r = runner;
+    await waitFor(() => eraLogged(r) !== undefined, 10_000);
+    expect(eraLogged(r)).toBe('modern');
+    const health = await fetch(`${r.url}/healthz`);
+    expect(health.status).toBe(200);
+
+    const modern = await connectModern(`${r.url}/mcp`, TOKEN);
+    expect(modern.getServerVersion()).toMatchObject({ name: 'modern-fixture', version: '2.0.0' });
+    expect(modern.getInstructions()).toBe('A v2 SDK fixture');
+    expect(firstText(await modern.callTool({ name: 'remember', arguments: { note: 'from-v2' } }))).toBe('remembered 1');
+
+    const { client: legacy } = await connectClient(r.url, TOKEN);
+    expect(legacy.getServerVersion()).toMatchObject({ name: 'modern-fixture', version: '2.0.0' });
+    expect((await legacy.listTools()).tools.map((t) => t.name)).toEqual(['remember', 'recall', 'stats']);
+    expect(firstText(await legacy.callTool({ name: 'remember', arguments: { note: 'from-v1' } }))).toBe('remembered 2');
+    expect(firstText(await modern.callTool({ name: 'recall', arguments: {} }))).toBe('from-v2,from-v1');
+    // One server instance: the probe's modern one, pinned; a legacy initialize would have made a second.
+    expect(JSON.parse(firstText(await legacy.callTool({ name: 'stats', arguments: {} })))).toEqual({ instances: 1 });
+    await legacy.close();
+    await modern.close();
+  }, 30_000);
+
+  it('a v1 SDK server answers the probe with an error: initialize as before (legacy)', async () => {
+    runner = await spawnRunner(['--', process.execPath, ENV_FIXTURE], ENV);
+    const r = runner;
+    await waitFor(() => eraLogged(r) !== undefined, 10_000);
+    expect(eraLogged(r)).toBe('legacy');
+    const modern = await connectModern(`${r.url}/mcp`, TOKEN);
+    expect(firstText(await modern.callTool({ name: 'echo', arguments: { message: 'a' } }))).toBe('echo:a');
+    await modern.close();
+  }, 30_000);
+
+  it('a server that exits on the probe is started again once and served as session-era', async () => {
+    runner = await spawnRunner(['--', process.execPath, STRICT_FIXTURE], ENV);
+    const r = runner;
+    await waitFor(() => eraLogged(r) !== undefined, 10_000);
+    expect(eraLogged(r)).toBe('legacy');
+    expect(r.lines.some((l) => l.includes('exited on the server/discover probe'))).toBe(true);
+    const { client } = await connectClient(r.url, TOKEN);
+    expect(firstText(await client.callTool({ name: 'echo', arguments: { message: 'b' } }))).toBe('strict:b');
+    const modern = await connectModern(`${r.url}/mcp`, TOKEN);
+    expect(firstText(await modern.callTool({ name: 'echo', arguments: { message: 'c' } }))).toBe('strict:c');
+    await Promise.all([client.close(), modern.close()]);
+  }, 30_000);
+
+  it('--server-era legacy skips the probe', async () => {
+    runner = await spawnRunner(['--server-era', 'legacy', '--', process.execPath, MODERN_FIXTURE], ENV);
+    const { client } = await connectClient(runner.url, TOKEN);
+    expect(firstText(await client.callTool({ name: 'remember', arguments: { note: 'x' } }))).toBe('remembered 1');
+    expect(eraLogged(runner)).toBeUndefined();
+    await client.close();
+  }, 30_000);
+});
