@@ -111,6 +111,15 @@ describe('both MCP revisions on one deployment URL, local mode', () => {
     expect(await get.json()).toMatchObject({ error: { code: -32000 } });
   });
 
+  it('progress of a stateless call streams through the proxy to the v2 client', async () => {
+    const modern = await connectModern(url, key);
+    const progress: number[] = [];
+    const result = await modern.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.4, steps: 2 } }, { onprogress: (p) => void progress.push(p.progress) });
+    expect(textOf(result)).toContain('Long running operation completed');
+    expect(progress).toEqual([1, 2]);
+    await modern.close();
+  });
+
   it('50 concurrent stateless calls from 50 independent v2 clients each get their own answer', async () => {
     const clients = await Promise.all(Array.from({ length: 50 }, (_, i) => connectModern(url, key, `client-${i}`)));
     const results = await Promise.all(clients.map((c, i) => c.callTool({ name: 'echo', arguments: { message: `m${i}` } })));

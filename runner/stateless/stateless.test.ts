@@ -108,6 +108,15 @@ describe('runner speaks 2026-07-28 and 2025-11-25 on one endpoint (real server-e
     await client.close();
   });
 
+  it('progress of a stateless call reaches the v2 client (the answer becomes an SSE stream)', async () => {
+    const client = await connectModern(runner.url);
+    const progress: number[] = [];
+    const result = await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.4, steps: 2 } }, { onprogress: (p) => void progress.push(p.progress) });
+    expect(firstText(result)).toContain('Long running operation completed');
+    expect(progress).toEqual([1, 2]);
+    await client.close();
+  });
+
   it('50 concurrent stateless calls from independent v2 clients each get their own answer', async () => {
     const clients = await Promise.all(Array.from({ length: 50 }, () => connectModern(runner.url)));
     const results = await Promise.all(clients.map((c, i) => c.callTool({ name: 'echo', arguments: { message: `m${i}` } })));

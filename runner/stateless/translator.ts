@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCNotification, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { SessionBridge } from '../session-bridge.ts';
 import { LEGACY_VERSIONS, MODERN_VERSION, type ModernRequest } from './classify.ts';
 
 type Json = Record<string, unknown>;
+export type ProgressSink = (notification: JSONRPCNotification) => void;
 export type Answer = { result: Json } | { error: { code: number; message: string; data?: unknown } };
 
 /** The 2026-07-28 `CacheableResult` methods (a closed list in the spec): their results must carry ttlMs and cacheScope. */
@@ -44,13 +45,13 @@ export class StatelessTranslator {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Answers one request; `signal` (the client went away) cancels it at the stdio server. */
-  async handle(request: ModernRequest, signal?: AbortSignal): Promise<Answer> {
+  /** Answers one request; `signal` (the client went away) cancels it at the stdio server; `onProgress` gets its progress. */
+  async handle(request: ModernRequest, signal?: AbortSignal, onProgress?: ProgressSink): Promise<Answer> {
     const era = await this.bridge.upstreamEra();
     if (era.kind === 'modern') {
       // A 2026-07-28 stdio server: requests go through with their envelope; discover from the probe's answer.
       if (request.method === 'server/discover') return { result: annotateResult(request.method, { ...era.discover, supportedVersions: [MODERN_VERSION, ...LEGACY_VERSIONS] }) };
-      const answer = await this.roundTrip({ jsonrpc: '2.0', id: 0, method: request.method, params: request.params }, false, signal);
+      const answer = await this.roundTrip({ jsonrpc: '2.0', id: 0, method: request.method, params: request.params }, false, signal, onProgress);
       return 'result' in answer ? { result: annotateResult(request.method, answer.result) } : answer;
     }
     const initialized = await this.initialized(request);
@@ -62,7 +63,7 @@ export class StatelessTranslator {
       if (serverInfo) result._meta = { [SERVER_INFO]: serverInfo };
       return { result: annotateResult(request.method, result) };
     }
-    const answer = await this.roundTrip({ jsonrpc: '2.0', id: 0, method: request.method, params: stripEnvelope(request.params) }, false, signal);
+    const answer = await this.roundTrip({ jsonrpc: '2.0', id: 0, method: request.method, params: stripEnvelope(request.params) }, false, signal, onProgress);
     if ('result' in answer) return { result: annotateResult(request.method, answer.result) };
     return answer;
   }
@@ -93,9 +94,10 @@ export class StatelessTranslator {
    * Sends one request on a fresh bridge session and resolves with its response. Closing that session (on
    * the answer, the timeout or `signal`) sends the server `notifications/cancelled` for anything still open.
    * A server-to-client request (sampling, elicitation, roots) routed here is refused at once: a stateless
-   * client has no stream to answer it on. Progress and other notifications for the request are dropped.
+   * client has no stream to answer it on. Progress goes to `onProgress` (the request's own token, restored by
+   * the bridge); other notifications (logging, list changes) are dropped.
    */
-  private roundTrip(message: { jsonrpc: '2.0'; id: RequestId; method: string; params: Json }, initialize = false, signal?: AbortSignal): Promise<Answer> {
+  private roundTrip(message: { jsonrpc: '2.0'; id: RequestId; method: string; params: Json }, initialize = false, signal?: AbortSignal, onProgress?: ProgressSink): Promise<Answer> {
     const id = `stateless-${randomUUID()}`;
     return new Promise<Answer>((resolve) => {
       const timer = setTimeout(() => finish({ error: { code: -32001, message: 'Request timed out' } }), this.timeoutMs);
@@ -113,6 +115,10 @@ export class StatelessTranslator {
           if ('method' in sent && 'id' in sent) {
             const refusal = { code: -32601, message: 'Hangar cannot pass server-to-client requests to a stateless (2026-07-28) client' };
             await this.bridge.fromClient(id, { jsonrpc: '2.0', id: sent.id, error: refusal });
+            return;
+          }
+          if ('method' in sent && !('id' in sent) && sent.method === 'notifications/progress') {
+            onProgress?.(sent);
             return;
           }
           if (!('id' in sent) || sent.id !== message.id || 'method' in sent) return;
