@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectClient, ENV_FIXTURE, firstText, spawnRunner, waitFor, type SpawnedRunner } from './test-support.ts';
 import { connectModern } from '../test/mcp-revisions.ts';
+import { initializeResultFrom, modernDiscoverOf, withEnvelope } from './upstream-era.ts';
 
 const TOKEN = 'runner-era-token-0123456789abcdef';
 const MODERN_FIXTURE = fileURLToPath(new URL('../test/fixtures/modern-stdio-server.mjs', import.meta.url));
@@ -72,4 +73,29 @@ describe('the runner probes its stdio server with server/discover', () => {
     expect(eraLogged(runner)).toBeUndefined();
     await client.close();
   }, 30_000);
+});
+
+describe('probe verdicts and the session view of a modern server', () => {
+  it('only a result naming 2026-07-28 is modern evidence', () => {
+    expect(modernDiscoverOf({ jsonrpc: '2.0', id: 1, result: { supportedVersions: ['2026-07-28'], capabilities: {} } })).toEqual({ supportedVersions: ['2026-07-28'], capabilities: {} });
+    expect(modernDiscoverOf({ jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'Method not found' } })).toBeUndefined();
+    expect(modernDiscoverOf({ jsonrpc: '2.0', id: 1, result: { supportedVersions: ['2025-11-25'] } })).toBeUndefined();
+    expect(modernDiscoverOf({ jsonrpc: '2.0', id: 1, result: {} })).toBeUndefined();
+    expect(modernDiscoverOf(undefined)).toBeUndefined();
+  });
+
+  it('InitializeResult: the client’s session revision when spoken, else 2025-11-25; the caller’s _meta keys win', () => {
+    const discover = { supportedVersions: ['2026-07-28'], capabilities: { tools: {} }, instructions: 'hi', _meta: { 'io.modelcontextprotocol/serverInfo': { name: 's', version: '1' } } };
+    expect(initializeResultFrom(discover, '2025-06-18')).toEqual({ protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 's', version: '1' }, instructions: 'hi' });
+    expect(initializeResultFrom(discover, '2099-01-01').protocolVersion).toBe('2025-11-25');
+    const params = withEnvelope({ name: 'x', _meta: { progressToken: 3 } }, { capabilities: { sampling: {} }, clientInfo: undefined });
+    expect(params).toEqual({ name: 'x', _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': { sampling: {} }, progressToken: 3 } });
+  });
+
+  it('a server that never answers the probe is session-era after --probe-timeout-ms', async () => {
+    runner = await spawnRunner(['--probe-timeout-ms', '300', '--', process.execPath, '-e', 'process.stdin.resume()'], ENV);
+    const r = runner;
+    await waitFor(() => eraLogged(r) !== undefined, 5_000);
+    expect(eraLogged(r)).toBe('legacy');
+  });
 });
