@@ -34,11 +34,23 @@ describe('the runner probes its stdio server with server/discover', () => {
 
     const { client: legacy } = await connectClient(r.url, TOKEN);
     expect(legacy.getServerVersion()).toMatchObject({ name: 'modern-fixture', version: '2.0.0' });
-    expect((await legacy.listTools()).tools.map((t) => t.name)).toEqual(['remember', 'recall', 'stats']);
+    expect((await legacy.listTools()).tools.map((t) => t.name)).toEqual(['remember', 'recall', 'wait', 'stats']);
     expect(firstText(await legacy.callTool({ name: 'remember', arguments: { note: 'from-v1' } }))).toBe('remembered 2');
     expect(firstText(await modern.callTool({ name: 'recall', arguments: {} }))).toBe('from-v2,from-v1');
     // One server instance: the probe's modern one, pinned; a legacy initialize would have made a second.
-    expect(JSON.parse(firstText(await legacy.callTool({ name: 'stats', arguments: {} })))).toEqual({ instances: 1 });
+    expect(JSON.parse(firstText(await legacy.callTool({ name: 'stats', arguments: {} })))).toEqual({ instances: 1, cancelled: 0 });
+    // A stateless client that leaves mid-call: the runner cancels the request at the server.
+    const leaving = new AbortController();
+    const pending = fetch(`${r.url}/mcp`, {
+      method: 'POST',
+      signal: leaving.signal,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'wait' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    leaving.abort();
+    await expect(pending).rejects.toThrow();
+    await waitFor(async () => (JSON.parse(firstText(await modern.callTool({ name: 'stats', arguments: {} }))) as { cancelled: number }).cancelled === 1, 3_000);
     await legacy.close();
     await modern.close();
   }, 30_000);
