@@ -142,3 +142,29 @@ describe('stateless request limits', () => {
     }
   }, 20_000);
 });
+
+describe('server-to-client requests during a stateless call', () => {
+  it('a sampling request from the server is refused at once (-32601), so the call ends instead of hanging', async () => {
+    const runner = await spawnRunner(['--request-timeout-ms', '8000', '--', process.execPath, EVERYTHING, 'stdio'], { PATH: process.env.PATH ?? '/usr/bin:/bin', HANGAR_RUNNER_TOKEN: TOKEN });
+    try {
+      // The first stateless client initializes the server with its capabilities: sampling, so the tool exists.
+      const meta = { ...META, 'io.modelcontextprotocol/clientCapabilities': { sampling: {} } };
+      const post = (id: number, method: string, params: Record<string, unknown>, name?: string) =>
+        fetch(`${runner.url}/mcp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', ...AUTH, 'mcp-protocol-version': V, 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) },
+          body: JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } }),
+        });
+      const tools = (await (await post(1, 'tools/list', {})).json()) as { result: { tools: Array<{ name: string }> } };
+      expect(tools.result.tools.map((t) => t.name)).toContain('trigger-sampling-request');
+      const started = Date.now();
+      const res = await post(2, 'tools/call', { name: 'trigger-sampling-request', arguments: { prompt: 'hi' } }, 'trigger-sampling-request');
+      const body = JSON.stringify(await res.json());
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(body).toContain('server-to-client requests');
+    } finally {
+      runner.process.kill('SIGTERM');
+      await runner.exited;
+    }
+  }, 20_000);
+});
