@@ -13,6 +13,11 @@ export const RunnerArgsSchema = z.object({
   childStderr: z.enum(['forward', 'drop']).default('forward'),
   /** Stop cleanly when stdin ends: a local parent (the API) that dies takes its runners with it. */
   stopOnStdinEnd: z.boolean().default(false),
+  /** `auto`: probe the stdio server with `server/discover` and speak 2026-07-28 to it when it answers so; `legacy`: never probe. */
+  serverEra: z.enum(['auto', 'legacy']).default('auto'),
+  probeTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+  /** Longest wait for a stdio server's answer to one 2026-07-28 (stateless) request. */
+  requestTimeoutMs: z.coerce.number().int().min(100).default(300_000),
   command: z.string().min(1),
   commandArgs: z.array(z.string()),
 });
@@ -20,7 +25,8 @@ export type RunnerArgs = z.infer<typeof RunnerArgsSchema>;
 
 export const RUNNER_USAGE = `usage: hangar-runner --port 8080 [--host 0.0.0.0] [--token-env HANGAR_RUNNER_TOKEN]
   [--json-response] [--max-body-bytes 1048576] [--health-timeout-ms 2000] [--max-sessions 64]
-  [--stop-grace-ms 5000] [--child-stderr forward|drop] [--stop-on-stdin-end] -- <command> [args...]`;
+  [--stop-grace-ms 5000] [--child-stderr forward|drop] [--stop-on-stdin-end] [--server-era auto|legacy]
+  [--probe-timeout-ms 10000] [--request-timeout-ms 300000] -- <command> [args...]`;
 
 export class RunnerUsageError extends Error {
   override name = 'RunnerUsageError';
@@ -45,6 +51,9 @@ export function parseRunnerArgs(argv: string[]): RunnerArgs {
       'stop-grace-ms': { type: 'string' },
       'child-stderr': { type: 'string' },
       'stop-on-stdin-end': { type: 'boolean' },
+      'server-era': { type: 'string' },
+      'probe-timeout-ms': { type: 'string' },
+      'request-timeout-ms': { type: 'string' },
     },
   });
   const [command = '', ...commandArgs] = argv.slice(split + 1);
@@ -59,6 +68,9 @@ export function parseRunnerArgs(argv: string[]): RunnerArgs {
     stopGraceMs: values['stop-grace-ms'],
     childStderr: values['child-stderr'],
     stopOnStdinEnd: values['stop-on-stdin-end'],
+    serverEra: values['server-era'],
+    probeTimeoutMs: values['probe-timeout-ms'],
+    requestTimeoutMs: values['request-timeout-ms'],
     command,
     commandArgs,
   });

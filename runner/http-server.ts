@@ -20,6 +20,8 @@ export interface RunnerHttpOptions {
   maxSessions: number;
   /** Answer POSTs with a JSON body instead of an SSE stream (no mid-request notifications then). */
   jsonResponse: boolean;
+  /** Longest wait for the stdio server's answer to one stateless (2026-07-28) request. */
+  requestTimeoutMs: number;
 }
 
 export interface RunnerHttpServer {
@@ -38,7 +40,7 @@ export function createRunnerHttpServer(options: RunnerHttpOptions): RunnerHttpSe
   const { bridge, logger } = options;
   const isAuthorized = createBearerCheck(options.token);
   const transports = new Map<string, StreamableHTTPServerTransport>();
-  const stateless = new StatelessTranslator(bridge);
+  const stateless = new StatelessTranslator(bridge, options.requestTimeoutMs);
   let stopping = false;
 
   const evictIfFull = (): void => {

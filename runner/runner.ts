@@ -35,24 +35,41 @@ export async function startRunner(args: RunnerArgs, env: NodeJS.ProcessEnv, toke
   const finished = new Promise<number>((resolve) => (resolveFinished = resolve));
 
   let bridge: SessionBridge | undefined;
-  const child = new StdioChild({
-    command: args.command,
-    args: args.commandArgs,
-    env: buildChildEnv(env),
-    onMessage: (message) => bridge?.fromChild(message),
-    onStderrLine: (line) => {
-      if (args.childStderr === 'forward') logger.info({ line: line.slice(0, STDERR_LINE_MAX) }, 'server stderr');
-    },
-    onBadOutput: () => logger.warn('server wrote a line that is not JSON-RPC to stdout (dropped)'),
-    onExit: (exit) => {
-      bridge?.failAll();
-      if (stopping) return;
-      logger.error({ code: exit.code, signal: exit.signal }, 'mcp server exited');
-      void http.shutdown().finally(() => resolveFinished(exitCodeFor(exit)));
-    },
-  });
-  bridge = new SessionBridge(child);
+  let probing = args.serverEra === 'auto';
+  let respawned = false;
+  const spawnChild = (): StdioChild =>
+    new StdioChild({
+      command: args.command,
+      args: args.commandArgs,
+      env: buildChildEnv(env),
+      onMessage: (message) => bridge?.fromChild(message),
+      onStderrLine: (line) => {
+        if (args.childStderr === 'forward') logger.info({ line: line.slice(0, STDERR_LINE_MAX) }, 'server stderr');
+      },
+      onBadOutput: () => logger.warn('server wrote a line that is not JSON-RPC to stdout (dropped)'),
+      onExit: (exit) => {
+        bridge?.failAll();
+        if (stopping) return;
+        // Some SDKs end the process on any request before `initialize`: such a server is a session-era one.
+        if (probing && !respawned) {
+          respawned = true;
+          logger.warn({ code: exit.code, signal: exit.signal }, 'mcp server exited on the server/discover probe; starting it again for the session protocol');
+          child = spawnChild();
+          return;
+        }
+        logger.error({ code: exit.code, signal: exit.signal }, 'mcp server exited');
+        void http.shutdown().finally(() => resolveFinished(exitCodeFor(exit)));
+      },
+    });
+  let child = spawnChild();
+  bridge = new SessionBridge({ send: (message) => child.send(message) });
   logger.info({ command: args.command, argCount: args.commandArgs.length, pid: child.pid }, 'mcp server started');
+  if (probing) {
+    void bridge.probeUpstream(args.probeTimeoutMs).then((era) => {
+      probing = false;
+      logger.info({ era: era.kind }, 'mcp server revision');
+    });
+  }
 
   const http = createRunnerHttpServer({
     bridge,
@@ -62,6 +79,7 @@ export async function startRunner(args: RunnerArgs, env: NodeJS.ProcessEnv, toke
     healthTimeoutMs: args.healthTimeoutMs,
     maxSessions: args.maxSessions,
     jsonResponse: args.jsonResponse,
+    requestTimeoutMs: args.requestTimeoutMs,
   });
   http.server.listen(args.port, args.host);
   try {

@@ -10,6 +10,8 @@ import {
   type JSONRPCResultResponse,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { META_PROTOCOL_VERSION } from './stateless/classify.ts';
+import { discoverRequest, envelopeOfInitialize, initializeResultFrom, modernDiscoverOf, withEnvelope, type Envelope, type UpstreamEra } from './upstream-era.ts';
 
 /** One client's Streamable HTTP session, as the bridge sees it. */
 export interface BridgeSession {
@@ -37,6 +39,8 @@ interface SessionEntry {
   session: BridgeSession;
   lastActive: number;
   inFlight: Set<number>;
+  /** A session client's `_meta` envelope, added to its requests when the stdio server speaks 2026-07-28. */
+  envelope?: Envelope;
 }
 
 const SERVER_GONE = -32000;
@@ -55,6 +59,9 @@ const SERVER_GONE = -32000;
  *   go to the session with the most recent request in flight (on that request's stream), else to the
  *   most recently active session's GET stream; its answer is routed back to the server.
  * Shared server state (logging level, subscriptions) is therefore shared by all sessions.
+ * - A stdio server that speaks 2026-07-28 itself (`probeUpstream`) is never sent `initialize`: session
+ *   clients get an InitializeResult built from its `server/discover` answer and their requests carry the
+ *   2026-07-28 `_meta` envelope (their own capabilities and clientInfo).
  */
 export class SessionBridge {
   private nextId = 1;
@@ -67,6 +74,9 @@ export class SessionBridge {
   private initializing: Promise<void> | undefined;
   private initializeOwner: string | undefined;
   private initializedSent = false;
+  private upstream: UpstreamEra = { kind: 'legacy' };
+  private settled = true;
+  private ready: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly child: ChildSink,
@@ -99,20 +109,59 @@ export class SessionBridge {
     return [...this.sessions.entries()].sort((a, b) => a[1].lastActive - b[1].lastActive).map(([id]) => id);
   }
 
-  /** Sends a `ping` to the server; resolves true when it answers within `timeoutMs`. */
+  /**
+   * Asks the stdio server `server/discover` before anything else reaches it; client messages wait for the
+   * verdict. A DiscoverResult naming 2026-07-28 makes the server `modern`; any other answer, none within
+   * `timeoutMs`, or the server exiting falls back to `legacy` (initialize as before).
+   */
+  probeUpstream(timeoutMs: number): Promise<UpstreamEra> {
+    this.settled = false;
+    const probe = this.internalRequest((id) => discoverRequest(id), timeoutMs).then((answer) => {
+      const discover = modernDiscoverOf(answer);
+      this.upstream = discover ? { kind: 'modern', discover } : { kind: 'legacy' };
+      this.settled = true;
+      return this.upstream;
+    });
+    this.ready = probe.then(() => undefined);
+    return probe;
+  }
+
+  /** The stdio server's revision, once the probe (if any) has settled. */
+  async upstreamEra(): Promise<UpstreamEra> {
+    await this.ready;
+    return this.upstream;
+  }
+
+  /**
+   * Health: true when the server answers a `ping` (a 2026-07-28 server: a `server/discover`, since ping is
+   * not in that revision) within `timeoutMs`, the revision probe included when it is still out.
+   */
   async ping(timeoutMs: number): Promise<boolean> {
+    if (!this.settled) {
+      let timer: NodeJS.Timeout | undefined;
+      const probed = await Promise.race([this.ready.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+      clearTimeout(timer);
+      if (!probed) return false;
+    }
+    const modern = this.upstream.kind === 'modern';
+    const response = await this.internalRequest((id) => (modern ? discoverRequest(id) : { jsonrpc: '2.0', id, method: 'ping' }), timeoutMs);
+    return response !== undefined && isJSONRPCResultResponse(response);
+  }
+
+  /** Sends one runner-owned request to the server; resolves with its answer, or undefined (timeout, server gone). */
+  private async internalRequest(build: (id: number) => JSONRPCRequest, timeoutMs: number): Promise<Response | undefined> {
     const id = this.nextId++;
     const answered = new Promise<Response | undefined>((resolve) => this.internal.set(id, resolve));
-    if (!this.child.send({ jsonrpc: '2.0', id, method: 'ping' })) {
+    if (!this.child.send(build(id))) {
       this.internal.delete(id);
-      return false;
+      return undefined;
     }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
     const response = await Promise.race([answered, timedOut]);
     clearTimeout(timer);
     this.internal.delete(id);
-    return response !== undefined && isJSONRPCResultResponse(response);
+    return response;
   }
 
   /** Fails everything in flight: the server exited. */
@@ -126,6 +175,7 @@ export class SessionBridge {
 
   /** Handles one message a client sent on its session. */
   async fromClient(sessionId: string, message: JSONRPCMessage): Promise<void> {
+    if (!this.settled) await this.ready;
     const entry = this.sessions.get(sessionId);
     if (!entry) return;
     entry.lastActive = this.now();
@@ -150,6 +200,11 @@ export class SessionBridge {
   }
 
   private async initialize(entry: SessionEntry, request: JSONRPCRequest): Promise<void> {
+    if (this.upstream.kind === 'modern') {
+      entry.envelope = envelopeOfInitialize(request.params);
+      await this.send(entry, { jsonrpc: '2.0', id: request.id, result: initializeResultFrom(this.upstream.discover, request.params?.protocolVersion) });
+      return;
+    }
     while (!this.initResult && this.initializing) await this.initializing;
     if (this.initResult) {
       await this.send(entry, { jsonrpc: '2.0', id: request.id, result: this.initResult });
@@ -167,9 +222,12 @@ export class SessionBridge {
 
   private forwardRequest(entry: SessionEntry, request: JSONRPCRequest, onResponse: PendingRequest['onResponse']): void {
     const runnerId = this.nextId++;
-    const meta = request.params?._meta;
-    const progressToken = meta?.progressToken;
     let params = request.params;
+    if (this.upstream.kind === 'modern' && entry.envelope && !(params?._meta && META_PROTOCOL_VERSION in params._meta)) {
+      params = withEnvelope(params, entry.envelope);
+    }
+    const meta = params?._meta;
+    const progressToken = meta?.progressToken;
     let runnerToken: string | undefined;
     if (progressToken !== undefined) {
       runnerToken = `hangar-${runnerId}`;
@@ -186,7 +244,7 @@ export class SessionBridge {
 
   private forwardClientNotification(sessionId: string, notification: JSONRPCNotification): void {
     if (notification.method === 'notifications/initialized') {
-      if (sessionId !== this.initializeOwner || this.initializedSent) return;
+      if (this.upstream.kind === 'modern' || sessionId !== this.initializeOwner || this.initializedSent) return;
       this.initializedSent = true;
     }
     if (notification.method === 'notifications/cancelled') {

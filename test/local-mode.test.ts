@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from './accounts.ts';
 import type { TestHangar } from './hangar.ts';
 import { createLocalModeWorld, EVERYTHING_PACKAGE, EVERYTHING_VERSION, type LocalModeWorld } from './local-mode-world.ts';
+import { connectModern, textOf } from './mcp-revisions.ts';
 
 /**
  * Issue 7's end-to-end proof, in local mode (no Fly token): a real MCP server package from the live npm
@@ -83,6 +84,13 @@ describe('local mode, end to end', () => {
     expect(received.length).toBeGreaterThan(0);
     await client.callTool({ name: 'toggle-simulated-logging', arguments: {} });
     await client.close();
+  }, 30_000);
+
+  it('serves the same npx-installed server to a 2026-07-28 client (v2 SDK, stateless) on the same URL', async () => {
+    const modern = await connectModern(`${baseUrl}/v1/deployments/${depId}/mcp`, owner.apiKey);
+    expect(modern.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+    expect(textOf(await modern.callTool({ name: 'echo', arguments: { message: 'stateless through hangar' } }))).toBe('Echo: stateless through hangar');
+    await modern.close();
   }, 30_000);
 
   it('answers 401 without a key and 404 to another team’s key', async () => {

@@ -10,7 +10,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 const FORWARD_REQUEST = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'mcp-method', 'mcp-name', 'traceparent', 'tracestate'];
 const FORWARD_REQUEST_PREFIX = 'mcp-param-';
 /** Response headers the runner may send back to the client. */
-const FORWARD_RESPONSE = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'cache-control'];
+const FORWARD_RESPONSE = ['content-type', 'mcp-session-id', 'mcp-protocol-version', 'cache-control', 'allow'];
 /** The only bodies a Streamable HTTP server answers with; anything else never reaches the client. */
 const ANSWER_TYPES = new Set(['application/json', 'text/event-stream']);
 
@@ -70,7 +70,8 @@ export function forwardToRunner(options: {
       // A response that ends badly (the runner resets mid-stream) errors its web stream; nothing else.
       res.on('error', () => undefined);
       const type = mediaType(res.headers['content-type']);
-      const bodyless = options.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 202 || res.headers['content-length'] === '0';
+      // A session DELETE is answered 200 with nothing (SDK v1 sends no Content-Type): no body to vet.
+      const bodyless = options.method === 'HEAD' || (options.method === 'DELETE' && res.statusCode === 200) || res.statusCode === 204 || res.statusCode === 202 || res.headers['content-length'] === '0';
       if (!bodyless && !ANSWER_TYPES.has(type)) {
         res.destroy();
         reject(new UpstreamContentError(`runner answered ${type || 'no content type'}`));

@@ -90,10 +90,10 @@ export function classify(headers: IncomingHttpHeaders, body: unknown): Classifie
   if (!isObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string') return reject(400, -32600, 'Invalid Request');
   const bodyVersion = bodyVersions[0];
   if (typeof bodyVersion === 'string' && !SUPPORTED_VERSIONS.includes(bodyVersion)) {
-    return reject(400, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${bodyVersion}`, { supported: [MODERN_VERSION], requested: bodyVersion });
+    return reject(400, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${bodyVersion}`, { supported: SUPPORTED_VERSIONS, requested: bodyVersion });
   }
   if (headerVersion !== undefined && !SUPPORTED_VERSIONS.includes(headerVersion)) {
-    return reject(400, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${headerVersion}`, { supported: [MODERN_VERSION], requested: headerVersion });
+    return reject(400, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${headerVersion}`, { supported: SUPPORTED_VERSIONS, requested: headerVersion });
   }
   if (typeof bodyVersion === 'string' && headerVersion !== undefined && headerVersion !== bodyVersion) {
     return mismatch(`MCP-Protocol-Version header ${headerVersion} disagrees with _meta ${bodyVersion}`);

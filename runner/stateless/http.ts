@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { JSONRPCNotification } from '@modelcontextprotocol/sdk/types.js';
 import { writeJson, writeRpcError } from '../http-body.ts';
 import { classify, isModernHeader } from './classify.ts';
 import type { StatelessTranslator } from './translator.ts';
@@ -20,10 +21,31 @@ export async function serveStatelessPost(res: ServerResponse, headers: IncomingH
     res.writeHead(202).end();
     return true;
   }
-  const answer = await translator.handle(classified.request);
-  writeJson(res, 200, { jsonrpc: '2.0', id: classified.request.id, ...answer });
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  res.once('close', onClose);
+  // Progress for a request that asked for it (a progressToken, and an Accept that takes SSE) turns the
+  // answer into an SSE stream at the first notification: progress events, then the response.
+  const accept = headers.accept ?? '';
+  const wantsProgress = classified.request.meta.progressToken !== undefined && accept.includes('text/event-stream');
+  let streaming = false;
+  const onProgress = wantsProgress
+    ? (notification: JSONRPCNotification) => {
+        if (!streaming) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        streaming = true;
+        res.write(sseEvent(notification));
+      }
+    : undefined;
+  const answer = await translator.handle(classified.request, gone.signal, onProgress);
+  res.off('close', onClose);
+  if (gone.signal.aborted) return true;
+  const response = { jsonrpc: '2.0', id: classified.request.id, ...answer };
+  if (streaming) res.end(sseEvent(response));
+  else writeJson(res, 200, response);
   return true;
 }
+
+const sseEvent = (message: unknown): string => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 
 /** GET and DELETE are session operations: a 2026-07-28 client gets 405 (true), others go on (false). */
 export function rejectStatelessBodyless(res: ServerResponse, headers: IncomingHttpHeaders): boolean {

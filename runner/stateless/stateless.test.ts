@@ -77,7 +77,7 @@ describe('runner speaks 2026-07-28 and 2025-11-25 on one endpoint (real server-e
   it('unsupported version: 400 -32022 with data.supported and data.requested', async () => {
     const res = await call({ ...good, 'mcp-protocol-version': '2099-01-01' }, { name: 'echo', arguments: { message: 'x' }, _meta: { ...META, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: unknown }).error).toEqual({ code: -32022, message: 'Unsupported protocol version: 2099-01-01', data: { supported: [V], requested: '2099-01-01' } });
+    expect(((await res.json()) as { error: unknown }).error).toEqual({ code: -32022, message: 'Unsupported protocol version: 2099-01-01', data: { supported: [V, '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'], requested: '2099-01-01' } });
   });
 
   it('missing _meta fields: 400 -32602; unknown method: 404 -32601; GET and DELETE: 405', async () => {
@@ -108,10 +108,63 @@ describe('runner speaks 2026-07-28 and 2025-11-25 on one endpoint (real server-e
     await client.close();
   });
 
+  it('progress of a stateless call reaches the v2 client (the answer becomes an SSE stream)', async () => {
+    const client = await connectModern(runner.url);
+    const progress: number[] = [];
+    const result = await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.4, steps: 2 } }, { onprogress: (p) => void progress.push(p.progress) });
+    expect(firstText(result)).toContain('Long running operation completed');
+    expect(progress).toEqual([1, 2]);
+    await client.close();
+  });
+
   it('50 concurrent stateless calls from independent v2 clients each get their own answer', async () => {
     const clients = await Promise.all(Array.from({ length: 50 }, () => connectModern(runner.url)));
     const results = await Promise.all(clients.map((c, i) => c.callTool({ name: 'echo', arguments: { message: `m${i}` } })));
     expect(results.map((r) => firstText(r))).toEqual(clients.map((_, i) => `Echo: m${i}`));
     await Promise.all(clients.map((c) => c.close()));
   });
+});
+
+describe('stateless request limits', () => {
+  it('--request-timeout-ms bounds one 2026-07-28 call: -32001 Request timed out', async () => {
+    const runner = await spawnRunner(['--request-timeout-ms', '400', '--', process.execPath, EVERYTHING, 'stdio'], { PATH: process.env.PATH ?? '/usr/bin:/bin', HANGAR_RUNNER_TOKEN: TOKEN });
+    try {
+      const res = await fetch(`${runner.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...AUTH, 'mcp-protocol-version': V, 'mcp-method': 'tools/call', 'mcp-name': 'trigger-long-running-operation' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 3 }, _meta: META } }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ jsonrpc: '2.0', id: 5, error: { code: -32001, message: 'Request timed out' } });
+    } finally {
+      runner.process.kill('SIGTERM');
+      await runner.exited;
+    }
+  }, 20_000);
+});
+
+describe('server-to-client requests during a stateless call', () => {
+  it('a sampling request from the server is refused at once (-32601), so the call ends instead of hanging', async () => {
+    const runner = await spawnRunner(['--request-timeout-ms', '8000', '--', process.execPath, EVERYTHING, 'stdio'], { PATH: process.env.PATH ?? '/usr/bin:/bin', HANGAR_RUNNER_TOKEN: TOKEN });
+    try {
+      // The first stateless client initializes the server with its capabilities: sampling, so the tool exists.
+      const meta = { ...META, 'io.modelcontextprotocol/clientCapabilities': { sampling: {} } };
+      const post = (id: number, method: string, params: Record<string, unknown>, name?: string) =>
+        fetch(`${runner.url}/mcp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', ...AUTH, 'mcp-protocol-version': V, 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) },
+          body: JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } }),
+        });
+      const tools = (await (await post(1, 'tools/list', {})).json()) as { result: { tools: Array<{ name: string }> } };
+      expect(tools.result.tools.map((t) => t.name)).toContain('trigger-sampling-request');
+      const started = Date.now();
+      const res = await post(2, 'tools/call', { name: 'trigger-sampling-request', arguments: { prompt: 'hi' } }, 'trigger-sampling-request');
+      const body = JSON.stringify(await res.json());
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(body).toContain('server-to-client requests');
+    } finally {
+      runner.process.kill('SIGTERM');
+      await runner.exited;
+    }
+  }, 20_000);
 });

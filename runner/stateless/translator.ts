@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCNotification, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { SessionBridge } from '../session-bridge.ts';
 import { LEGACY_VERSIONS, MODERN_VERSION, type ModernRequest } from './classify.ts';
 
 type Json = Record<string, unknown>;
+export type ProgressSink = (notification: JSONRPCNotification) => void;
 export type Answer = { result: Json } | { error: { code: number; message: string; data?: unknown } };
 
-const LIST_METHODS = new Set(['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list']);
+/** The 2026-07-28 `CacheableResult` methods (a closed list in the spec): their results must carry ttlMs and cacheScope. */
+const CACHEABLE_METHODS = new Set(['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list', 'resources/read', 'server/discover']);
 const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
-const REQUEST_TIMEOUT_MS = 300_000;
 
 /** Adds the 2026-07-28 result fields a session-era server does not write; `private` and 0 ms: always safe. */
 export function annotateResult(method: string, result: Json): Json {
   const annotated: Json = { ...result, resultType: result.resultType ?? 'complete' };
-  if (LIST_METHODS.has(method) || method === 'server/discover') {
+  if (CACHEABLE_METHODS.has(method)) {
     annotated.ttlMs ??= 0;
     annotated.cacheScope ??= 'private';
   }
@@ -33,14 +34,26 @@ function stripEnvelope(params: Json): Json {
  * Serves 2026-07-28 requests on the stdio server's one session: each request rides a short-lived bridge
  * session (so ids, progress tokens and cancellation reuse the bridge's routing), the server is
  * initialized once (by the first legacy or stateless client) and `server/discover` is answered from that
- * cached InitializeResult.
+ * cached InitializeResult. A stdio server that speaks 2026-07-28 itself gets the requests as they came.
  */
 export class StatelessTranslator {
   private init: Promise<Json | undefined> | undefined;
 
-  constructor(private readonly bridge: SessionBridge) {}
+  /** `timeoutMs`: the longest wait for one answer (`--request-timeout-ms`). */
+  constructor(
+    private readonly bridge: SessionBridge,
+    private readonly timeoutMs: number,
+  ) {}
 
-  async handle(request: ModernRequest): Promise<Answer> {
+  /** Answers one request; `signal` (the client went away) cancels it at the stdio server; `onProgress` gets its progress. */
+  async handle(request: ModernRequest, signal?: AbortSignal, onProgress?: ProgressSink): Promise<Answer> {
+    const era = await this.bridge.upstreamEra();
+    if (era.kind === 'modern') {
+      // A 2026-07-28 stdio server: requests go through with their envelope; discover from the probe's answer.
+      if (request.method === 'server/discover') return { result: annotateResult(request.method, { ...era.discover, supportedVersions: [MODERN_VERSION, ...LEGACY_VERSIONS] }) };
+      const answer = await this.roundTrip({ jsonrpc: '2.0', id: 0, method: request.method, params: request.params }, false, signal, onProgress);
+      return 'result' in answer ? { result: annotateResult(request.method, answer.result) } : answer;
+    }
     const initialized = await this.initialized(request);
     if (!initialized) return { error: { code: -32603, message: 'MCP server did not initialize' } };
     if (request.method === 'server/discover') {
@@ -50,7 +63,7 @@ export class StatelessTranslator {
       if (serverInfo) result._meta = { [SERVER_INFO]: serverInfo };
       return { result: annotateResult(request.method, result) };
     }
-    const answer = await this.roundTrip({ jsonrpc: '2.0', id: 0, method: request.method, params: stripEnvelope(request.params) });
+    const answer = await this.roundTrip({ jsonrpc: '2.0', id: 0, method: request.method, params: stripEnvelope(request.params) }, false, signal, onProgress);
     if ('result' in answer) return { result: annotateResult(request.method, answer.result) };
     return answer;
   }
@@ -77,19 +90,37 @@ export class StatelessTranslator {
     return this.init;
   }
 
-  /** Sends one request on a fresh bridge session and resolves with its response. */
-  private roundTrip(message: { jsonrpc: '2.0'; id: RequestId; method: string; params: Json }, initialize = false): Promise<Answer> {
+  /**
+   * Sends one request on a fresh bridge session and resolves with its response. Closing that session (on
+   * the answer, the timeout or `signal`) sends the server `notifications/cancelled` for anything still open.
+   * A server-to-client request (sampling, elicitation, roots) routed here is refused at once: a stateless
+   * client has no stream to answer it on. Progress goes to `onProgress` (the request's own token, restored by
+   * the bridge); other notifications (logging, list changes) are dropped.
+   */
+  private roundTrip(message: { jsonrpc: '2.0'; id: RequestId; method: string; params: Json }, initialize = false, signal?: AbortSignal, onProgress?: ProgressSink): Promise<Answer> {
     const id = `stateless-${randomUUID()}`;
     return new Promise<Answer>((resolve) => {
-      const timer = setTimeout(() => finish({ error: { code: -32001, message: 'Request timed out' } }), REQUEST_TIMEOUT_MS);
+      const timer = setTimeout(() => finish({ error: { code: -32001, message: 'Request timed out' } }), this.timeoutMs);
+      const onAbort = () => finish({ error: { code: -32800, message: 'Request cancelled' } });
       const finish = (answer: Answer) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve(answer);
         this.bridge.closeSession(id);
       };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.bridge.openSession({
         id,
         send: async (sent: JSONRPCMessage) => {
+          if ('method' in sent && 'id' in sent) {
+            const refusal = { code: -32601, message: 'Hangar cannot pass server-to-client requests to a stateless (2026-07-28) client' };
+            await this.bridge.fromClient(id, { jsonrpc: '2.0', id: sent.id, error: refusal });
+            return;
+          }
+          if ('method' in sent && !('id' in sent) && sent.method === 'notifications/progress') {
+            onProgress?.(sent);
+            return;
+          }
           if (!('id' in sent) || sent.id !== message.id || 'method' in sent) return;
           if (initialize && 'result' in sent) await this.bridge.fromClient(id, { jsonrpc: '2.0', method: 'notifications/initialized' });
           if ('result' in sent) finish({ result: sent.result as Json });
