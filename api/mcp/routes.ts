@@ -59,7 +59,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   const dep = c.get('deployment');
   if (!isServing(dep.state) || !dep.privateAddress) throw new DeploymentNotRunningError(dep.state, dep.stateReason);
   const principal = requireAuth(c);
-  const release = services.mcpStreams.acquire(principal.keyId ?? principal.sessionId ?? principal.userId, dep.id);
+  const release = services.mcpStreams.acquire(principal.keyId ?? principal.grantId ?? principal.sessionId ?? principal.userId, dep.id);
   if (!release) throw new TooManyStreamsError();
   // The slots are held until the answer's body ends or the client leaves, whichever comes first.
   c.req.raw.signal.addEventListener('abort', release, { once: true });

@@ -1,0 +1,110 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { guard } from '../auth/permissions.ts';
+import { logIn } from '../auth/accounts.ts';
+import { requestMeta, userAgent } from '../auth/request-meta.ts';
+import { createSession, setSessionCookie } from '../auth/sessions.ts';
+import type { App, AppEnv } from '../http/context.ts';
+import { AppError } from '../http/errors.ts';
+import { readForm } from '../pages/csrf.ts';
+import { renderMessagePage, pageRoute } from '../pages/kit.ts';
+import { checkAuthorizeRequest, pickAuthorizeParams, redirectTarget, type AuthorizeParams, type AuthorizeRequest } from './authorize-request.ts';
+import { approveAuthorization, denyAuthorization, loadConsentTarget } from './consent.ts';
+import { CONSENT_ACTION, LOGIN_ACTION, renderConsentPage, renderLoginPage } from './pages.ts';
+import { OAUTH_PATHS } from './urls.ts';
+
+const LoginFormSchema = z.object({ email: z.string().trim().toLowerCase().min(3).max(254), password: z.string().min(1).max(128) });
+const ConsentFormSchema = z.object({ decision: z.enum(['allow', 'deny']) });
+
+/** Checks the request; `fatal` problems become Hangar's own error page, others go back to the client. */
+async function checked(c: Context<AppEnv>, params: AuthorizeParams, method: 'GET' | 'POST'): Promise<AuthorizeRequest | Response> {
+  const services = c.get('services');
+  const check = await checkAuthorizeRequest(services, params);
+  if (check.kind === 'fatal') return renderMessagePage(c, 'This sign-in link cannot be used', check.message, 400);
+  if (check.kind === 'redirect') {
+    return c.redirect(redirectTarget(services, check.redirectUri, { error: check.error, error_description: check.description }, check.state), method === 'GET' ? 302 : 303);
+  }
+  return check.request;
+}
+
+function signedInUser(c: Context<AppEnv>): { id: string; email: string } | undefined {
+  const p = c.get('principal');
+  return p && p.via === 'session' ? { id: p.userId, email: p.email } : undefined;
+}
+
+/** Consent page for a signed-in user, or the redirect with `invalid_target` when the deployment is not theirs. */
+async function consentOrRefusal(c: Context<AppEnv>, request: AuthorizeRequest, user: { id: string; email: string }): Promise<Response> {
+  const services = c.get('services');
+  const target = await loadConsentTarget(services, user.id, request.deploymentId);
+  if (!target) {
+    return c.redirect(redirectTarget(services, request.redirectUri, { error: 'invalid_target', error_description: 'No such deployment, or you cannot use it' }, request.state), 302);
+  }
+  return renderConsentPage(c, request, target, user.email);
+}
+
+/**
+ * `GET /oauth/authorize` (the authorization page), `POST /oauth/authorize/login` (its sign-in form) and
+ * `POST /oauth/authorize/consent` (Allow / Deny). Server-rendered, no scripts; both forms carry a CSRF
+ * token and re-check the whole request, which travels in hidden fields rather than server state.
+ */
+export function registerOAuthAuthorize(app: App): void {
+  app.get(
+    OAUTH_PATHS.authorize,
+    guard({ access: 'public' }),
+    pageRoute(async (c) => {
+      const request = await checked(c, pickAuthorizeParams(c.req.query()), 'GET');
+      if (request instanceof Response) return request;
+      const user = signedInUser(c);
+      return user ? consentOrRefusal(c, request, user) : renderLoginPage(c, request);
+    }),
+  );
+
+  app.post(
+    LOGIN_ACTION,
+    guard({ access: 'public' }),
+    pageRoute(async (c) => {
+      const services = c.get('services');
+      const body = await c.req.parseBody();
+      const params = pickAuthorizeParams(body);
+      const form = await readForm(c, LoginFormSchema);
+      const request = await checked(c, params, 'POST');
+      if (request instanceof Response) return request;
+      if (!form.ok) return renderLoginPage(c, request, { error: 'Enter your email and password', status: 400 });
+      const meta = requestMeta(c);
+      try {
+        const user = await logIn(services, form.data, meta);
+        const session = await createSession(services, user.id, { ip: meta.ip, userAgent: userAgent(c) });
+        setSessionCookie(c, session.token, session.expiresAt);
+      } catch (error) {
+        if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
+          if (error.details?.retryAfterSeconds) c.header('Retry-After', String(error.details.retryAfterSeconds));
+          return renderLoginPage(c, request, { email: form.data.email, error: error.message, status: error.status });
+        }
+        throw error;
+      }
+      const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
+      return c.redirect(`${OAUTH_PATHS.authorize}?${query.toString()}`, 303);
+    }),
+  );
+
+  app.post(
+    CONSENT_ACTION,
+    guard({ access: 'public' }),
+    pageRoute(async (c) => {
+      const services = c.get('services');
+      const params = pickAuthorizeParams(await c.req.parseBody());
+      const form = await readForm(c, ConsentFormSchema);
+      const request = await checked(c, params, 'POST');
+      if (request instanceof Response) return request;
+      const user = signedInUser(c);
+      if (!user) return renderLoginPage(c, request, { error: 'Your session ended; sign in again', status: 401 });
+      if (!form.ok) return renderMessagePage(c, 'This request cannot be used', 'Choose Allow or Deny.', 400);
+      if (form.data.decision === 'deny') return c.redirect(denyAuthorization(services, request), 303);
+      const target = await loadConsentTarget(services, user.id, request.deploymentId);
+      if (!target) {
+        return c.redirect(redirectTarget(services, request.redirectUri, { error: 'invalid_target', error_description: 'No such deployment, or you cannot use it' }, request.state), 303);
+      }
+      return c.redirect(await approveAuthorization(services, request, user, target, requestMeta(c)), 303);
+    }),
+  );
+}
