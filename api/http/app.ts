@@ -13,6 +13,7 @@ import { registerDeploymentRoutes } from '../deployments/routes/index.ts';
 import { registerValidatePackage } from '../packages/validate-route.ts';
 import { registerMcpProxy } from '../mcp/routes.ts';
 import { registerOAuth } from '../oauth/routes.ts';
+import { registerPages } from '../pages/routes.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import { metricsMiddleware, registerMetricsRoute } from '../metrics/routes.ts';
 import { isDatabaseUnavailable } from '../db/pool.ts';
@@ -109,6 +110,8 @@ export function createApp(services: Services): App {
       // Agrees with the CSP's frame-ancestors 'none'.
       xFrameOptions: 'DENY',
       referrerPolicy: 'no-referrer',
+      // A page (api/pages/kit.ts) sets its own CSP and referrer policy; every other answer gets these.
+      overwrite: false,
     }),
   );
 
@@ -162,6 +165,7 @@ export function createApp(services: Services): App {
   registerCatalogRoutes(app);
   registerMcpProxy(app);
   registerOAuth(app);
+  registerPages(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));
   app.onError((error, c) => renderError(c, error));
