@@ -66,9 +66,11 @@ export function registerOAuthAuthorize(app: App): void {
       const services = c.get('services');
       const body = await c.req.parseBody();
       const params = pickAuthorizeParams(body);
-      const form = await readForm(c, LoginFormSchema);
+      // The request is checked first (it changes nothing), so a malformed one gets its error page; the
+      // CSRF token is checked before anything happens.
       const request = await checked(c, params, 'POST');
       if (request instanceof Response) return request;
+      const form = await readForm(c, LoginFormSchema);
       if (!form.ok) return renderLoginPage(c, request, { error: 'Enter your email and password', status: 400 });
       const meta = requestMeta(c);
       try {
@@ -93,9 +95,9 @@ export function registerOAuthAuthorize(app: App): void {
     pageRoute(async (c) => {
       const services = c.get('services');
       const params = pickAuthorizeParams(await c.req.parseBody());
-      const form = await readForm(c, ConsentFormSchema);
       const request = await checked(c, params, 'POST');
       if (request instanceof Response) return request;
+      const form = await readForm(c, ConsentFormSchema);
       const user = signedInUser(c);
       if (!user) return renderLoginPage(c, request, { error: 'Your session ended; sign in again', status: 401 });
       if (!form.ok) return renderMessagePage(c, 'This request cannot be used', 'Choose Allow or Deny.', 400);
