@@ -55,7 +55,7 @@ describe('authorization code flow through the pages', () => {
     expect(back.searchParams.get('state')).toBe('xyz "<state>"');
     expect(back.searchParams.get('iss')).toBe(BASE);
     const code = back.searchParams.get('code')!;
-    expect(code).toMatch(/^hgc_/);
+    expect(code).toMatch(/^hgoc_/);
     const res = await tokenRequest(hangar, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: verifier, resource: resourceOf(depA) });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -63,7 +63,7 @@ describe('authorization code flow through the pages', () => {
     expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'mcp offline_access' });
     const access = tokens.access_token as string;
     expect(access).toMatch(/^hgo_/);
-    expect(tokens.refresh_token).toMatch(/^hgf_/);
+    expect(tokens.refresh_token).toMatch(/^hgor_/);
     // Stored hashed only.
     expect(await hangar.services.db.oAuthToken.count({ where: { tokenHash: access } })).toBe(0);
 

@@ -30,7 +30,7 @@ const TokenResponseSchema = z
     token_type: z.literal('Bearer'),
     expires_in: z.number().int().openapi({ example: 3600 }),
     scope: z.string().openapi({ example: 'mcp offline_access' }),
-    refresh_token: z.string().optional().openapi({ example: 'hgf_0123456789abcdefghjkmnpqrstvwx' }),
+    refresh_token: z.string().optional().openapi({ example: 'hgor_0123456789abcdefghjkmnpqrstvwx' }),
   })
   .openapi('OAuthTokenResponse');
 

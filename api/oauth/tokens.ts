@@ -16,13 +16,13 @@ export class OAuthError extends Error {
 }
 
 export const ACCESS_PREFIX = 'hgo_';
-export const REFRESH_PREFIX = 'hgf_';
-const CODE_PREFIX = 'hgc_';
+export const REFRESH_PREFIX = 'hgor_';
+const CODE_PREFIX = 'hgoc_';
 export const ACCESS_TTL_SECONDS = 3_600;
 const REFRESH_TTL_MS = 30 * 86_400_000;
 const CODE_TTL_MS = 5 * 60_000;
 const LAST_USED_EVERY_MS = 60_000;
-const TOKEN_SHAPE = /^hg[ofc]_[0-9a-z]{20,64}$/;
+const TOKEN_SHAPE = /^hgo[rc]?_[0-9a-z]{20,64}$/;
 
 /** What the token endpoint answers (RFC 6749 §5.1). */
 export interface TokenResponse {

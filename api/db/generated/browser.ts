@@ -128,7 +128,7 @@ export type OAuthGrant = Prisma.OAuthGrantModel
 export type OAuthCode = Prisma.OAuthCodeModel
 /**
  * Model OAuthToken
- * An opaque access (`hgo_`) or refresh (`hgf_`) token, stored as SHA-256. A refresh token is used once
+ * An opaque access (`hgo_`) or refresh (`hgor_`) token, stored as SHA-256. A refresh token is used once
  * (`usedAt`); presenting it again revokes its grant.
  */
 export type OAuthToken = Prisma.OAuthTokenModel

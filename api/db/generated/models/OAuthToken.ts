@@ -14,7 +14,7 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 
 /**
  * Model OAuthToken
- * An opaque access (`hgo_`) or refresh (`hgf_`) token, stored as SHA-256. A refresh token is used once
+ * An opaque access (`hgo_`) or refresh (`hgor_`) token, stored as SHA-256. A refresh token is used once
  * (`usedAt`); presenting it again revokes its grant.
  */
 export type OAuthTokenModel = runtime.Types.Result.DefaultSelection<Prisma.$OAuthTokenPayload>
