@@ -1,6 +1,7 @@
 import { readSettings } from '../admin/settings.ts';
 import type { User } from '../db/generated/client.ts';
 import { AppError, ConflictError, ForbiddenError, RateLimitedError, UnauthorizedError, ValidationError } from '../http/errors.ts';
+import { mailLink } from '../mail/links.ts';
 import { hashToken, newId } from '../platform/ids.ts';
 import type { RateRule } from '../ratelimit/limiter.ts';
 import type { Services } from '../services.ts';
@@ -47,7 +48,7 @@ function assertPasswordPolicy(password: string, email: string, field = 'password
 /** Mails a fresh verification link to `user`. */
 export async function sendVerification(services: Services, user: Pick<User, 'id' | 'email'>): Promise<void> {
   const token = await issueUserToken(services, user.id, 'verify_email');
-  const link = `${services.config.publicUrl}/verify-email/${token}`;
+  const link = mailLink(services.config.publicUrl, 'verifyEmail', token);
   await services.mailer.send({
     to: user.email,
     subject: 'Verify your email for Hangar',
@@ -141,7 +142,7 @@ export async function requestPasswordReset(services: Services, email: string, me
   const user = await services.db.user.findUnique({ where: { email } });
   if (!user || user.disabledAt) return;
   const token = await issueUserToken(services, user.id, 'password_reset');
-  const link = `${services.config.publicUrl}/reset-password/${token}`;
+  const link = mailLink(services.config.publicUrl, 'resetPassword', token);
   await services.mailer.send({
     to: user.email,
     subject: 'Reset your Hangar password',

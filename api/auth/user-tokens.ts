@@ -39,3 +39,13 @@ export async function consumeUserToken(services: Services, token: string, purpos
   const row = await services.db.userToken.findUnique({ where: { tokenHash }, select: { userId: true } });
   return row?.userId;
 }
+
+/**
+ * Looks a token up without spending it: its user when it exists for `purpose`, is unused and unexpired. For
+ * pages that show a form before the token is used (a link opened by a mail scanner spends nothing).
+ */
+export async function findUsableUserToken(services: Services, token: string, purpose: TokenPurpose): Promise<{ userId: string; email: string } | undefined> {
+  const row = await services.db.userToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: { select: { email: true, disabledAt: true } } } });
+  if (!row || row.purpose !== purpose || row.usedAt || row.expiresAt <= services.clock.now() || row.user.disabledAt) return undefined;
+  return { userId: row.userId, email: row.user.email };
+}

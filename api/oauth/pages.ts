@@ -1,8 +1,9 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/context.ts';
-import { errorSummary, inputField, postForm } from '../pages/forms.ts';
+import { postForm } from '../pages/forms.ts';
 import { html, type Html } from '../pages/html.ts';
 import { formActionSource, renderPage } from '../pages/kit.ts';
+import { signInForm } from '../pages/sign-in.ts';
 import { AUTHORIZE_FIELDS, type AuthorizeParams, type AuthorizeRequest } from './authorize-request.ts';
 import type { ConsentTarget } from './consent.ts';
 import { OAUTH_PATHS } from './urls.ts';
@@ -20,19 +21,12 @@ function clientLine(request: AuthorizeRequest): Html {
 }
 
 /** The sign-in form of the authorization page: email, password, one submit button. */
-export function renderLoginPage(c: Context<AppEnv>, request: AuthorizeRequest, options: { email?: string; error?: string; status?: 200 | 400 | 401 | 429 } = {}): Response {
+export function renderLoginPage(c: Context<AppEnv>, request: AuthorizeRequest, options: { email?: string; errors?: Record<string, string>; status?: 200 | 400 | 401 } = {}): Response {
   return renderPage(c, {
     title: 'Sign in to Hangar',
     status: options.status ?? 200,
     body: html`<p>${clientLine(request)} wants to use one of your Hangar deployments. Sign in to continue.</p>
-${errorSummary(options.error ? { form: options.error } : undefined)}
-${postForm(c, {
-  action: LOGIN_ACTION,
-  content: html`${hiddenParams(request.params)}
-${inputField({ name: 'email', label: 'Email', type: 'email', autocomplete: 'email', value: options.email, maxLength: 254 })}
-${inputField({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', maxLength: 128 })}`,
-  buttons: [{ label: 'Sign in' }],
-})}`,
+${signInForm(c, { action: LOGIN_ACTION, email: options.email, errors: options.errors, extra: hiddenParams(request.params) })}`,
   });
 }
 

@@ -1,26 +1,25 @@
 import type { Context } from 'hono';
-import { z } from 'zod';
 import { guard } from '../auth/permissions.ts';
-import { logIn } from '../auth/accounts.ts';
-import { requestMeta, userAgent } from '../auth/request-meta.ts';
-import { createSession, setSessionCookie } from '../auth/sessions.ts';
+import { requestMeta } from '../auth/request-meta.ts';
 import type { App, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { readForm } from '../pages/csrf.ts';
-import { renderMessagePage, pageRoute } from '../pages/kit.ts';
+import { pageRoute } from '../pages/kit.ts';
+import { SignInFormSchema, signInWithForm } from '../pages/sign-in.ts';
+import { z } from '@hono/zod-openapi';
 import { checkAuthorizeRequest, pickAuthorizeParams, redirectTarget, type AuthorizeParams, type AuthorizeRequest } from './authorize-request.ts';
 import { approveAuthorization, denyAuthorization, loadConsentTarget } from './consent.ts';
 import { CONSENT_ACTION, LOGIN_ACTION, renderConsentPage, renderLoginPage } from './pages.ts';
 import { OAUTH_PATHS } from './urls.ts';
 
-const LoginFormSchema = z.object({ email: z.string().trim().toLowerCase().min(3).max(254), password: z.string().min(1).max(128) });
 const ConsentFormSchema = z.object({ decision: z.enum(['allow', 'deny']) });
 
 /** Checks the request; `fatal` problems become Hangar's own error page, others go back to the client. */
 async function checked(c: Context<AppEnv>, params: AuthorizeParams, method: 'GET' | 'POST'): Promise<AuthorizeRequest | Response> {
   const services = c.get('services');
   const check = await checkAuthorizeRequest(services, params);
-  if (check.kind === 'fatal') return renderMessagePage(c, 'This sign-in link cannot be used', check.message, 400);
+  // Thrown inside pageRoute: an error page naming its code and the request id.
+  if (check.kind === 'fatal') throw new AppError(400, 'invalid_authorization_request', check.message);
   if (check.kind === 'redirect') {
     return c.redirect(redirectTarget(services, check.redirectUri, { error: check.error, error_description: check.description }, check.state), method === 'GET' ? 302 : 303);
   }
@@ -63,27 +62,17 @@ export function registerOAuthAuthorize(app: App): void {
     LOGIN_ACTION,
     guard({ access: 'public' }),
     pageRoute(async (c) => {
-      const services = c.get('services');
       const body = await c.req.parseBody();
       const params = pickAuthorizeParams(body);
       // The request is checked first (it changes nothing), so a malformed one gets its error page; the
       // CSRF token is checked before anything happens.
       const request = await checked(c, params, 'POST');
       if (request instanceof Response) return request;
-      const form = await readForm(c, LoginFormSchema);
-      if (!form.ok) return renderLoginPage(c, request, { error: 'Enter your email and password', status: 400 });
-      const meta = requestMeta(c);
-      try {
-        const user = await logIn(services, form.data, meta);
-        const session = await createSession(services, user.id, { ip: meta.ip, userAgent: userAgent(c) });
-        setSessionCookie(c, session.token, session.expiresAt);
-      } catch (error) {
-        if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
-          if (error.details?.retryAfterSeconds) c.header('Retry-After', String(error.details.retryAfterSeconds));
-          return renderLoginPage(c, request, { email: form.data.email, error: error.message, status: error.status });
-        }
-        throw error;
-      }
+      const form = await readForm(c, SignInFormSchema);
+      if (!form.ok) return renderLoginPage(c, request, { errors: form.errors, status: 400 });
+      // The JSON login's limits, lockout (429 error page) and audit.
+      const signedIn = await signInWithForm(c, form.data);
+      if (!signedIn.ok) return renderLoginPage(c, request, { email: form.data.email, errors: { password: signedIn.error }, status: 401 });
       const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
       return c.redirect(`${OAUTH_PATHS.authorize}?${query.toString()}`, 303);
     }),
@@ -99,8 +88,8 @@ export function registerOAuthAuthorize(app: App): void {
       if (request instanceof Response) return request;
       const form = await readForm(c, ConsentFormSchema);
       const user = signedInUser(c);
-      if (!user) return renderLoginPage(c, request, { error: 'Your session ended; sign in again', status: 401 });
-      if (!form.ok) return renderMessagePage(c, 'This request cannot be used', 'Choose Allow or Deny.', 400);
+      if (!user) return renderLoginPage(c, request, { errors: { form: 'Your session ended; sign in again' }, status: 401 });
+      if (!form.ok) throw new AppError(400, 'invalid_request', 'Choose Allow or Deny.');
       if (form.data.decision === 'deny') return c.redirect(denyAuthorization(services, request), 303);
       const target = await loadConsentTarget(services, user.id, request.deploymentId);
       if (!target) {

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/context.ts';
-import { ForbiddenError } from '../http/errors.ts';
+import { ForbiddenError, ValidationError } from '../http/errors.ts';
 import { digestsEqual, newSecretToken } from '../platform/ids.ts';
 import { html, type Html } from './html.ts';
 
@@ -56,7 +56,13 @@ export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<
  * `schema`. Nothing has happened yet when it refuses, so the handler changes nothing.
  */
 export async function readForm<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<FormResult<z.output<S>>> {
-  const body = await c.req.parseBody();
+  let body: Record<string, string | File>;
+  try {
+    body = await c.req.parseBody();
+  } catch {
+    // A malformed multipart or urlencoded body (the browser never sends one): bad input, not a 500.
+    throw new ValidationError('The form could not be read');
+  }
   const submitted = body[FIELD];
   const seed = readSeed(c);
   if (typeof submitted !== 'string' || !seed || !/^[0-9a-f]{64}$/.test(submitted) || !digestsEqual(submitted, sign(c, seed))) {

@@ -4,6 +4,7 @@ import { guard } from '../auth/permissions.ts';
 import { signUpUser, trustedOrigin } from '../../test/accounts.ts';
 import { createTestHangar, type TestHangar } from '../../test/hangar.ts';
 import { readForm } from './csrf.ts';
+import { SignInFormSchema, signInForm, signInWithForm } from './sign-in.ts';
 import { inputField, postForm } from './forms.ts';
 import { escapeHtml, html, Html } from './html.ts';
 import { formActionSource, pageCsp, pageRoute, PAGE_STYLESHEET_PATH, renderPage } from './kit.ts';
@@ -22,6 +23,14 @@ beforeAll(async () => {
   app.post('/probe-form', guard({ access: 'public' }), pageRoute(async (c) => {
     const form = await readForm(c, z.object({ word: z.string().min(3, 'must be at least 3 characters') }));
     return renderPage(c, { title: 'Done', body: form.ok ? html`<p>got ${form.data.word}</p>` : html`<p>error ${form.errors.word ?? ''}</p>`, status: form.ok ? 200 : 400 });
+  }));
+  app.get('/probe-login', guard({ access: 'public' }), pageRoute((c) => renderPage(c, { title: 'Sign in', body: signInForm(c, { action: '/probe-login' }) })));
+  app.post('/probe-login', guard({ access: 'public' }), pageRoute(async (c) => {
+    const form = await readForm(c, SignInFormSchema);
+    if (!form.ok) return renderPage(c, { title: 'Sign in', status: 400, body: signInForm(c, { action: '/probe-login', errors: form.errors }) });
+    const result = await signInWithForm(c, form.data);
+    if (!result.ok) return renderPage(c, { title: 'Sign in', status: 401, body: signInForm(c, { action: '/probe-login', email: form.data.email, errors: { password: result.error } }) });
+    return c.redirect('/probe-form', 303);
   }));
   app.get('/probe-crash', guard({ access: 'public' }), pageRoute(() => {
     throw new Error('relation "users" does not exist at secret-host:5432');
@@ -136,6 +145,42 @@ describe('CSRF', () => {
     expect((await post({ csrf: anonymous.token, word: 'hello' }, { cookie, origin })).status).toBe(403);
     const signedIn = await openForm(cookie);
     expect((await post({ csrf: signedIn.token, word: 'hello' }, { cookie, origin })).status).toBe(200);
+  });
+});
+
+it('names the form cookie __Host- and marks it Secure when Hangar is served over https', async () => {
+  const secure = await createTestHangar({ env: { HANGAR_PUBLIC_URL: 'https://hangar.example.com' } });
+  try {
+    secure.app.get('/probe-secure', guard({ access: 'public' }), pageRoute((c) => renderPage(c, { title: 'Probe', body: postForm(c, { action: '/probe-secure', content: html``, buttons: [{ label: 'Go' }] }) })));
+    const page = await secure.request('/probe-secure');
+    expect(page.headers.get('set-cookie')).toMatch(/^__Host-hangar_form=hgf_[0-9a-z]{32}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+  } finally {
+    await secure.dispose();
+  }
+});
+
+describe('sign-in form', () => {
+  it('signs in like the JSON login (session cookie, 303) and shows a wrong password on the form', async () => {
+    const user = await signUpUser(hangar);
+    const page = await hangar.request('/probe-login');
+    const text = await page.text();
+    expect(text).toMatch(/<input id="f-email" name="email" type="email" autocomplete="username"/);
+    expect(text).toMatch(/<input id="f-password" name="password" type="password" autocomplete="current-password"/);
+    const token = text.match(/name="csrf" value="([0-9a-f]{64})"/)?.[1] ?? '';
+    const cookie = `hangar_form=${page.headers.get('set-cookie')?.match(/hangar_form=([^;]+)/)?.[1] ?? ''}`;
+    const send = (password: string) => hangar.request('/probe-login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin }, body: new URLSearchParams({ csrf: token, email: user.user.email, password }).toString() });
+    const wrong = await send('not-the-password');
+    expect(wrong.status).toBe(401);
+    const wrongText = await wrong.text();
+    expect(wrongText).toContain('Invalid email or password');
+    expect(wrongText).toContain(`value="${user.user.email}"`);
+    expect(wrong.headers.get('set-cookie') ?? '').not.toContain('hangar_session=');
+    const right = await send(user.password);
+    expect(right.status).toBe(303);
+    expect(right.headers.get('location')).toBe('/probe-form');
+    const session = right.headers.get('set-cookie')?.match(/hangar_session=([^;]+)/)?.[1] ?? '';
+    const me = await hangar.request('/v1/me', { headers: { cookie: `hangar_session=${session}` } });
+    expect(me.status).toBe(200);
   });
 });
 

@@ -91,6 +91,11 @@ export function renderMessagePage(c: Context<AppEnv>, title: string, message: Ht
   return renderPage(c, { title, status, body: html`<p class="message">${message}</p>` });
 }
 
+const TITLES_BY_CODE: Record<string, string> = {
+  invalid_token: 'This link cannot be used',
+  csrf_rejected: 'This form has expired',
+};
+
 const ERROR_TITLES: Partial<Record<number, string>> = {
   400: 'This request cannot be used',
   401: 'Sign in required',
@@ -126,7 +131,7 @@ export function renderErrorPage(c: Context<AppEnv>, error: unknown): Response {
   } else {
     c.get('services').logger.error({ requestId, err: error, path: c.req.path }, 'unhandled error');
   }
-  const title = ERROR_TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'This request cannot be used');
+  const title = TITLES_BY_CODE[code] ?? ERROR_TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'This request cannot be used');
   return renderPage(c, {
     title,
     status,

@@ -1,5 +1,6 @@
 import type { Invitation, TeamRole } from '../db/generated/client.ts';
 import { ConflictError, NotFoundError } from '../http/errors.ts';
+import { mailLink } from '../mail/links.ts';
 import { hashToken, newId, newSecretToken } from '../platform/ids.ts';
 import type { Services } from '../services.ts';
 
@@ -22,7 +23,7 @@ export async function inviteMember(
       invitedById: input.invitedById, createdAt: now, expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
     },
   });
-  const link = `${config.publicUrl}/invitations/${token}`;
+  const link = mailLink(config.publicUrl, 'invitation', token);
   await mailer.send({
     to: input.email,
     subject: `You are invited to ${input.teamName} on Hangar`,

@@ -63,17 +63,26 @@ function designedUnavailable(status: number, text: string): string | undefined {
 }
 
 /**
+ * An error page of api/pages (HTML routes answer errors as pages): it names its error code and the request
+ * id, and a 5xx is only a designed one (not `internal_error`).
+ */
+function designedPage(status: number, requestIdHeader: string | null, text: string): boolean {
+  if (!text.startsWith('<!doctype html>') || !requestIdHeader) return false;
+  const code = text.match(/Error code: <code>([a-z_]+)<\/code> · Request id: <code>([^<]+)<\/code>/);
+  return Boolean(code && code[2] === requestIdHeader && (status < 500 || code[1] !== 'internal_error'));
+}
+
+/**
  * Checks one app response: no 5xx (a designed 503 aside: a dependency such as the tenant's MCP server is
  * down), a request id, and for 4xx and 503 the `{ error: { code, message, requestId } }` shape.
  */
 function checkResponse(label: string, status: number, requestIdHeader: string | null, text: string, method: string): string | undefined {
-  if (status >= 500 && !designedUnavailable(status, text)) return `${label}: ${status} ${text.slice(0, 200)}`;
+  if (status >= 500 && !designedUnavailable(status, text) && !designedPage(status, requestIdHeader, text)) return `${label}: ${status} ${text.slice(0, 200)}`;
   // Node's HTTP parser answers 431 itself when the request line and headers pass 16 KiB: no Hangar code runs.
   if (status === 431 && !requestIdHeader) return undefined;
   if (!requestIdHeader) return `${label}: ${status} without X-Request-Id`;
   if (status < 400 || method === 'HEAD') return undefined;
-  // The OAuth authorization pages are for people: their errors are HTML pages (api/pages/kit.ts).
-  if (/^\w+ \/oauth\/authorize[\s/]/.test(label) && text.startsWith('<!doctype html>')) return undefined;
+  if (text.startsWith('<!doctype html>')) return designedPage(status, requestIdHeader, text) ? undefined : `${label}: ${status} page lacks the error code and request id: ${text.slice(0, 200)}`;
   let body: unknown;
   try {
     body = JSON.parse(text);
