@@ -24,6 +24,7 @@ import { createFlyMachineDriver } from './machines/fly-driver.ts';
 import { LocalMachineDriver } from './machines/local-driver.ts';
 import { createAdmission } from './packages/admission.ts';
 import { StreamSlots } from './mcp/stream-slots.ts';
+import { createClientMetadataFetcher, type ClientMetadataFetcher } from './oauth/client-metadata.ts';
 import { UsageRecorder } from './mcp/usage.ts';
 import { SecretRegistry } from './platform/mask.ts';
 import { loadKeyRing } from './vault/keyring.ts';
@@ -53,6 +54,8 @@ export interface ComposeOptions {
   resolveHost?: HostResolver;
   /** Reconciler knobs beyond what config sets (tests shorten intervals). */
   reconciler?: Partial<ReconcilerSettings>;
+  /** Fetcher of OAuth Client ID Metadata Documents (tests dial a local TLS server). */
+  clientMetadata?: ClientMetadataFetcher;
   /** Close sign-ups after the first account (local mode without the sandbox: api/machines/sandbox/start-policy.ts). */
   singleAccount?: boolean;
 }
@@ -156,6 +159,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     usage: new UsageRecorder({ pool, clock, logger }),
     mcpStreams: new StreamSlots(config.mcpStreams),
     singleAccount: options.singleAccount ?? false,
+    clientMetadata: options.clientMetadata ?? createClientMetadataFetcher({ resolveHost: options.resolveHost }),
   };
   const app = createApp(services);
   const livePool = pool;

@@ -15,6 +15,7 @@ import type { LaunchChecker } from './deployments/launch-check.ts';
 import type { HangarMetrics } from './metrics/hangar-metrics.ts';
 import type { StreamSlots } from './mcp/stream-slots.ts';
 import type { UsageRecorder } from './mcp/usage.ts';
+import type { ClientMetadataFetcher } from './oauth/client-metadata.ts';
 
 /**
  * Everything a handler or background loop may use, built once by the composition root (api/compose.ts)
@@ -53,6 +54,8 @@ export interface Services {
   reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
   /** Prometheus metrics of this process, served by `GET /metrics`. */
   metrics: HangarMetrics;
+  /** Fetches OAuth Client ID Metadata Documents through the SSRF rules (tests point it at a local TLS server). */
+  clientMetadata: ClientMetadataFetcher;
   /** Local mode without the sandbox: only the first account may sign up (api/machines/sandbox/start-policy.ts). */
   singleAccount?: boolean;
 }

@@ -37,10 +37,11 @@ export async function followAndReport(ctx: CommandContext, created: Deployment, 
   }
   const token = values['no-mcp-key'] ? '<HANGAR_API_KEY with the mcp scope>' : await createMcpKey(ctx, dep);
   const snippets = mcpSnippets(dep.name, dep.mcpUrl, token);
-  if (json) return void out.json({ ...extra, deployment: dep, mcp: { url: dep.mcpUrl, ...snippets } });
+  if (json) return void out.json({ ...extra, deployment: dep, mcp: { url: dep.mcpUrl, connectorUrl: dep.mcpUrl, ...snippets } });
   out.line(`${out.green('✓')} ${out.bold(dep.name)} is running (${dep.package})`);
   out.line('');
   out.line(`MCP endpoint: ${out.bold(dep.mcpUrl)}`);
+  out.line(`Connector URL (Claude, ChatGPT, VS Code: paste it, then sign in in the browser): ${out.bold(dep.mcpUrl)}`);
   if (!values['no-mcp-key']) out.line(out.dim(`A new API key "mcp:${dep.name}" (MCP calls on this team only) is in the configs below; it is shown only now.`));
   out.line('');
   out.line(formatSnippets(snippets));

@@ -122,6 +122,7 @@ describe('hangar CLI journey', () => {
     expect(res.stdout).toMatch(/(provisioning|starting) → running/);
     expect(res.stdout).toContain('tools is running');
     expect(res.stdout).toContain(`MCP endpoint: ${mcpUrl}`);
+    expect(res.stdout).toContain(`Connector URL (Claude, ChatGPT, VS Code: paste it, then sign in in the browser): ${mcpUrl}`);
     const token = res.stdout.match(/"Authorization": "Bearer (hgr_\w+)"/)?.[1];
     expect(token).toBeDefined();
     expect(res.stdout).toContain(`"HANGAR_AUTH": "Bearer ${token}"`);

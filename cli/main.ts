@@ -5,6 +5,7 @@ import { authCommands } from './commands/auth.ts';
 import { catalogCommands } from './commands/catalog.ts';
 import { deployCommands } from './commands/deploy.ts';
 import { deploymentCommands } from './commands/deployments.ts';
+import { grantCommands } from './commands/grants.ts';
 import { keyCommands } from './commands/keys.ts';
 import { secretCommands } from './commands/secrets.ts';
 import { teamCommands } from './commands/teams.ts';
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   ...secretCommands,
   ...teamCommands,
   ...keyCommands,
+  ...grantCommands,
   ...adminCommands,
 ];
 
@@ -30,6 +32,7 @@ const GROUPS: Record<string, string> = {
   teams: 'Teams, members and invitations',
   secrets: 'Team or personal credentials (values are never shown)',
   keys: 'Your API keys',
+  grants: 'MCP clients signed in with OAuth (Claude, ChatGPT, VS Code)',
   admin: 'Global-admin commands',
 };
 

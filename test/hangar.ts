@@ -40,7 +40,7 @@ export interface TestHangar extends Hangar {
  * `env` overrides configuration exactly as environment variables would.
  */
 export async function createTestHangar(
-  options: { env?: Record<string, string>; clock?: Clock } & Pick<ComposeOptions, 'driver' | 'reconciler' | 'secrets' | 'resolveHost'> = {},
+  options: { env?: Record<string, string>; clock?: Clock } & Pick<ComposeOptions, 'driver' | 'reconciler' | 'secrets' | 'resolveHost' | 'clientMetadata'> = {},
 ): Promise<TestHangar> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
@@ -62,6 +62,7 @@ export async function createTestHangar(
     reconciler: options.reconciler,
     secrets: options.secrets,
     resolveHost: options.resolveHost,
+    clientMetadata: options.clientMetadata,
   });
   return {
     ...hangar,

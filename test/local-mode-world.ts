@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import type { ComposeOptions } from '../api/compose.ts';
 import type { LaunchPlan } from '../api/machines/driver.ts';
 import { LocalMachineDriver } from '../api/machines/local-driver.ts';
 import { systemClock } from '../api/platform/clock.ts';
@@ -26,7 +27,9 @@ export interface LocalModeWorld {
  * URLs and the CSRF origin are real), the local driver polling health every 300 ms, and the reconciler
  * running on the wall clock with short intervals and a generous grace for `npx` to install the server.
  */
-export async function createLocalModeWorld(options: { serverCommand?: (plan: LaunchPlan) => string[]; env?: Record<string, string> } = {}): Promise<LocalModeWorld> {
+export async function createLocalModeWorld(
+  options: Pick<ComposeOptions, 'clientMetadata'> & { serverCommand?: (plan: LaunchPlan) => string[]; env?: Record<string, string> } = {},
+): Promise<LocalModeWorld> {
   let app: { fetch(request: Request): Response | Promise<Response> } | undefined;
   const server: ServerType = serve({ fetch: (request) => (app ? app.fetch(request) : new Response('starting', { status: 503 })), port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
@@ -44,6 +47,7 @@ export async function createLocalModeWorld(options: { serverCommand?: (plan: Lau
     clock: systemClock,
     driver,
     env: { HANGAR_PUBLIC_URL: baseUrl, ...options.env },
+    clientMetadata: options.clientMetadata,
     reconciler: { intervalMs: 300, busyIntervalMs: 200, startGraceMs: 90_000, healthFailureThreshold: 2, restartBackoffBaseMs: 200 },
   });
   app = hangar.app;

@@ -5,6 +5,8 @@ import { digestsEqual, hashToken } from '../platform/ids.ts';
 import type { Services } from '../services.ts';
 import { SCOPES, type Principal, type Scope } from './principal.ts';
 import { readSessionToken } from './sessions.ts';
+import { ACCESS_PREFIX, resolveAccessToken } from '../oauth/tokens.ts';
+import { OAUTH_PATHS } from '../oauth/urls.ts';
 
 /** What the request presented: nothing, something that does not identify an active user, or a principal. */
 export type Authentication = { state: 'none' } | { state: 'invalid' } | { state: 'valid'; principal: Principal };
@@ -12,6 +14,10 @@ export type Authentication = { state: 'none' } | { state: 'invalid' } | { state:
 const KEY_SHAPE = /^hgr_[0-9a-z]{20,64}$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const LAST_USED_EVERY_MS = 60_000;
+/** OAuth endpoints called by clients (any origin) that act on no cookie: the CSRF rule has nothing to protect there. */
+const CLIENT_ENDPOINTS = new Set<string>([OAUTH_PATHS.token, OAUTH_PATHS.register, OAUTH_PATHS.revoke]);
+/** The only path an OAuth access token is good for: its deployment's MCP endpoint (RFC 8707 audience). */
+const MCP_PATH = /^\/v1\/deployments\/(dep_[0-9a-z]{1,60})\/mcp$/;
 
 function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
@@ -94,13 +100,15 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const sessionToken = header ? undefined : readSessionToken(c);
     const authentication: Authentication = header
       ? bearer
-        ? await resolvePrincipal(services, { apiKey: bearer })
+        ? bearer.startsWith(ACCESS_PREFIX)
+          ? await resolveOAuthBearer(services, bearer, MCP_PATH.exec(c.req.path)?.[1])
+          : await resolvePrincipal(services, { apiKey: bearer })
         : { state: 'invalid' }
       : await resolvePrincipal(services, { sessionToken });
     c.set('authentication', authentication);
     if (authentication.state === 'valid') c.set('principal', authentication.principal);
 
-    if (!SAFE_METHODS.has(c.req.method)) {
+    if (!SAFE_METHODS.has(c.req.method) && !CLIENT_ENDPOINTS.has(c.req.path)) {
       const origin = c.req.header('origin');
       const trusted = services.config.auth.trustedOrigins;
       if (origin !== undefined && !trusted.includes(origin)) throw new ForbiddenError('Request origin is not allowed', 'csrf_rejected');
@@ -116,7 +124,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       const limits = services.config.rateLimits;
       const decision = await services.rateLimiter.hitAll(
         [
-          { key: p.keyId ? `req:key:${p.keyId}` : `req:ses:${p.sessionId ?? p.userId}`, rule: { limit: limits.requestsPerMinute, windowSeconds: 60 } },
+          { key: p.keyId ? `req:key:${p.keyId}` : p.grantId ? `req:grant:${p.grantId}` : `req:ses:${p.sessionId ?? p.userId}`, rule: { limit: limits.requestsPerMinute, windowSeconds: 60 } },
           { key: `req:usr:${p.userId}`, rule: { limit: limits.requestsPerMinutePerUser, windowSeconds: 60 } },
         ],
         services.clock.now(),
@@ -125,6 +133,15 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     }
     await next();
   };
+}
+
+/**
+ * An OAuth access token counts only on the MCP endpoint of the deployment it was issued for: anywhere else
+ * (another deployment, the REST API) it is `invalid`, as if unknown. Hangar never forwards it to the runner.
+ */
+async function resolveOAuthBearer(services: Services, token: string, deploymentId: string | undefined): Promise<Authentication> {
+  const principal = await resolveAccessToken(services, token, deploymentId);
+  return principal ? { state: 'valid', principal } : { state: 'invalid' };
 }
 
 function getCookiePresent(cookieHeader: string | undefined): boolean {

@@ -15,9 +15,11 @@ export interface Principal {
   globalRole: 'admin' | 'user';
   emailVerified: boolean;
   /** How the caller proved who they are. */
-  via: 'session' | 'api_key';
+  via: 'session' | 'api_key' | 'oauth';
   sessionId: string | undefined;
   keyId: string | undefined;
+  /** An OAuth access token's grant (`via: 'oauth'`): it acts only on that grant's deployment, for MCP. */
+  grantId?: string;
   /** What the credential may do. Sessions carry every scope; keys carry what they were created with. */
   scopes: ReadonlySet<Scope>;
   /** An API key narrowed to one team acts only there. */

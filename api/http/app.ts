@@ -12,6 +12,7 @@ import { registerCredentialRoutes } from '../credentials/routes/index.ts';
 import { registerDeploymentRoutes } from '../deployments/routes/index.ts';
 import { registerValidatePackage } from '../packages/validate-route.ts';
 import { registerMcpProxy } from '../mcp/routes.ts';
+import { registerOAuth } from '../oauth/routes.ts';
 import { registerPages } from '../pages/routes.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import { metricsMiddleware, registerMetricsRoute } from '../metrics/routes.ts';
@@ -133,7 +134,7 @@ export function createApp(services: Services): App {
       credentials: true,
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name', 'traceparent', 'tracestate'],
-      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Mcp-Session-Id', 'MCP-Protocol-Version'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'WWW-Authenticate'],
       maxAge: 600,
     }),
   );
@@ -163,6 +164,7 @@ export function createApp(services: Services): App {
   registerDeploymentRoutes(app);
   registerCatalogRoutes(app);
   registerMcpProxy(app);
+  registerOAuth(app);
   registerPages(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonInit, signUpUser } from '../../test/accounts.ts';
 import { createDeploymentWorld, TEST_PACKAGE, type DeploymentWorld } from '../../test/deployments-harness.ts';
 import { runSecurityBattery } from '../../test/security.ts';
+import { hashToken, newId, newSecretToken } from '../platform/ids.ts';
 
 /**
  * The proxy against a stand-in runner: a real HTTP server that speaks the runner's side of Streamable HTTP
@@ -84,6 +85,22 @@ describe('MCP proxy', () => {
     const dep = await world.hangar.services.db.deployment.findUniqueOrThrow({ where: { id: depId } });
     expect(received.headers['fly-force-instance-id']).toBe(dep.machineId);
     expect(received.body).toBe(rpc(1, 'tools/list'));
+  });
+
+  it('forwards an OAuth client’s call with the runner token: the client’s access token never reaches the runner', async () => {
+    const { db, clock } = world.hangar.services;
+    const now = clock.now();
+    const grant = await db.oAuthGrant.create({
+      data: { id: newId('ogr'), userId: world.owner.user.id, deploymentId: depId, clientId: 'oac_proxytest00000', clientName: 'Proxy', scopes: ['mcp'], resource: `${world.hangar.services.config.publicUrl}${mcpPath()}`, createdAt: now },
+    });
+    const access = newSecretToken('hgo_');
+    await db.oAuthToken.create({ data: { id: newId('tok'), grantId: grant.id, kind: 'access', tokenHash: hashToken(access), createdAt: now, expiresAt: new Date(now.getTime() + 3_600_000) } });
+    seen.length = 0;
+    const res = await world.hangar.request(mcpPath(), { method: 'POST', headers: { authorization: `Bearer ${access}`, 'content-type': 'application/json' }, body: rpc(7, 'tools/list') });
+    expect(res.status).toBe(200);
+    const received = seen.at(-1)!;
+    expect(received.headers.authorization).toBe(`Bearer ${runnerToken}`);
+    expect(JSON.stringify(received.headers)).not.toContain(access);
   });
 
   it('forwards the 2026-07-28 headers an intermediary must pass on (Mcp-Method, Mcp-Name, Mcp-Param-*, trace context)', async () => {

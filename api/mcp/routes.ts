@@ -6,6 +6,8 @@ import { DeploymentParams } from '../deployments/routes/params.ts';
 import { isServing } from '../deployments/states.ts';
 import type { App, AppEnv } from '../http/context.ts';
 import { AppError, ForbiddenError } from '../http/errors.ts';
+import { DEPLOYMENT_ID_SHAPE } from '../oauth/metadata-routes.ts';
+import { bearerChallenge } from '../oauth/urls.ts';
 import { forwardToRunner, UpstreamContentError, UpstreamError } from './forward.ts';
 import { onBodySettled } from './stream-slots.ts';
 
@@ -39,12 +41,25 @@ async function rejectForeignOrigin(c: Context<AppEnv>, next: () => Promise<void>
   await next();
 }
 
+/**
+ * A 401 names where to find the authorization server (MCP authorization spec, RFC 9728 §5.1): clients
+ * discover the OAuth flow from this header.
+ */
+async function challengeOn401(c: Context<AppEnv>, next: () => Promise<void>): Promise<void> {
+  await next();
+  const id = c.req.param('id') ?? '';
+  if (c.res.status === 401 && DEPLOYMENT_ID_SHAPE.test(id)) {
+    const presented = c.req.header('authorization') !== undefined;
+    c.res.headers.set('WWW-Authenticate', bearerChallenge(c.get('services').config, id, presented ? 'invalid_token' : undefined));
+  }
+}
+
 async function proxy(c: Context<AppEnv>): Promise<Response> {
   const services = c.get('services');
   const dep = c.get('deployment');
   if (!isServing(dep.state) || !dep.privateAddress) throw new DeploymentNotRunningError(dep.state, dep.stateReason);
   const principal = requireAuth(c);
-  const release = services.mcpStreams.acquire(principal.keyId ?? principal.sessionId ?? principal.userId, dep.id);
+  const release = services.mcpStreams.acquire(principal.keyId ?? principal.grantId ?? principal.sessionId ?? principal.userId, dep.id);
   if (!release) throw new TooManyStreamsError();
   // The slots are held until the answer's body ends or the client leaves, whichever comes first.
   c.req.raw.signal.addEventListener('abort', release, { once: true });
@@ -92,7 +107,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
  */
 export function registerMcpProxy(app: App): void {
   const honoPath = PATH.replace('{id}', ':id');
-  app.on(['POST', 'GET', 'DELETE'], honoPath, rejectForeignOrigin, deploymentGuard(MCP_PERMISSION), proxy);
+  app.on(['POST', 'GET', 'DELETE'], honoPath, challengeOn401, rejectForeignOrigin, deploymentGuard(MCP_PERMISSION), proxy);
   for (const method of ['post', 'get', 'delete'] as const) {
     app.openAPIRegistry.registerPath({
       method,
@@ -110,7 +125,7 @@ export function registerMcpProxy(app: App): void {
       request: { params: DeploymentParams },
       responses: {
         200: { description: 'The MCP server’s answer, streamed' },
-        401: { description: 'No or invalid credentials', content: { 'application/json': { schema: ErrorSchema } } },
+        401: { description: 'No or invalid credentials; `WWW-Authenticate: Bearer resource_metadata="…", scope="mcp"` names the OAuth metadata', content: { 'application/json': { schema: ErrorSchema } } },
         403: { description: 'The credential lacks the `mcp` scope, or the caller’s role in the team is too low', content: { 'application/json': { schema: ErrorSchema } } },
         404: { description: 'No such deployment, or not yours', content: { 'application/json': { schema: ErrorSchema } } },
         429: { description: 'Rate limited, or too many MCP requests in flight for this credential or deployment (Retry-After)', content: { 'application/json': { schema: ErrorSchema } } },

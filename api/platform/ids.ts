@@ -18,7 +18,7 @@ function base32(bytes: Uint8Array): string {
   return out;
 }
 
-export type IdPrefix = 'usr' | 'team' | 'dep' | 'key' | 'cred' | 'ses' | 'tok' | 'inv' | 'tpl' | 'tv' | 'mail' | 'req';
+export type IdPrefix = 'usr' | 'team' | 'dep' | 'key' | 'cred' | 'ses' | 'tok' | 'inv' | 'tpl' | 'tv' | 'mail' | 'req' | 'ogr' | 'oac';
 
 /** An opaque id with a type prefix (`dep_...`): 80 random bits, so ids are unguessable as well as unique. */
 export function newId(prefix: IdPrefix): string {

@@ -89,6 +89,9 @@ function checkResponse(label: string, status: number, requestIdHeader: string | 
   } catch {
     return `${label}: ${status} body is not JSON: ${text.slice(0, 120)}`;
   }
+  // The OAuth client endpoints answer as RFC 6749 §5.2 / RFC 7591 §3.2.2 say: `{ error, error_description }`.
+  const oauth = body as { error?: unknown; error_description?: unknown } | null;
+  if (/^\w+ \/oauth\//.test(label) && typeof oauth?.error === 'string' && typeof oauth.error_description === 'string') return undefined;
   const error = (body as { error?: Record<string, unknown> } | null)?.error;
   if (!error || typeof error.code !== 'string' || typeof error.message !== 'string' || error.requestId !== requestIdHeader) {
     return `${label}: ${status} body lacks the error shape: ${text.slice(0, 200)}`;

@@ -133,3 +133,26 @@ export type TemplateValue = Prisma.TemplateValueModel
  * 
  */
 export type MailMessage = Prisma.MailMessageModel
+/**
+ * Model OAuthClient
+ * An OAuth client registered by RFC 7591 dynamic registration (`oac_...`). Clients that use a Client ID
+ * Metadata Document (an https `client_id`) are not stored: their document is fetched at each authorization.
+ */
+export type OAuthClient = Prisma.OAuthClientModel
+/**
+ * Model OAuthGrant
+ * One consent: a user let a client call one deployment's MCP endpoint (`resource`). Its codes and tokens are
+ * one family: revoking the grant (by the user, or on refresh-token reuse) kills all of them at once.
+ */
+export type OAuthGrant = Prisma.OAuthGrantModel
+/**
+ * Model OAuthCode
+ * An authorization code (stored as SHA-256), single use, bound to its redirect URI and PKCE S256 challenge.
+ */
+export type OAuthCode = Prisma.OAuthCodeModel
+/**
+ * Model OAuthToken
+ * An opaque access (`hgo_`) or refresh (`hgor_`) token, stored as SHA-256. A refresh token is used once
+ * (`usedAt`); presenting it again revokes its grant.
+ */
+export type OAuthToken = Prisma.OAuthTokenModel

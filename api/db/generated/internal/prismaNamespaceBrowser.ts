@@ -68,7 +68,11 @@ export const ModelName = {
   RateLimitBucket: 'RateLimitBucket',
   Template: 'Template',
   TemplateValue: 'TemplateValue',
-  MailMessage: 'MailMessage'
+  MailMessage: 'MailMessage',
+  OAuthClient: 'OAuthClient',
+  OAuthGrant: 'OAuthGrant',
+  OAuthCode: 'OAuthCode',
+  OAuthToken: 'OAuthToken'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -378,6 +382,61 @@ export const MailMessageScalarFieldEnum = {
 } as const
 
 export type MailMessageScalarFieldEnum = (typeof MailMessageScalarFieldEnum)[keyof typeof MailMessageScalarFieldEnum]
+
+
+export const OAuthClientScalarFieldEnum = {
+  id: 'id',
+  name: 'name',
+  redirectUris: 'redirectUris',
+  clientUri: 'clientUri',
+  createdAt: 'createdAt'
+} as const
+
+export type OAuthClientScalarFieldEnum = (typeof OAuthClientScalarFieldEnum)[keyof typeof OAuthClientScalarFieldEnum]
+
+
+export const OAuthGrantScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  deploymentId: 'deploymentId',
+  clientId: 'clientId',
+  clientName: 'clientName',
+  scopes: 'scopes',
+  resource: 'resource',
+  createdAt: 'createdAt',
+  lastUsedAt: 'lastUsedAt',
+  revokedAt: 'revokedAt',
+  revokedReason: 'revokedReason'
+} as const
+
+export type OAuthGrantScalarFieldEnum = (typeof OAuthGrantScalarFieldEnum)[keyof typeof OAuthGrantScalarFieldEnum]
+
+
+export const OAuthCodeScalarFieldEnum = {
+  id: 'id',
+  grantId: 'grantId',
+  codeHash: 'codeHash',
+  redirectUri: 'redirectUri',
+  codeChallenge: 'codeChallenge',
+  expiresAt: 'expiresAt',
+  usedAt: 'usedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type OAuthCodeScalarFieldEnum = (typeof OAuthCodeScalarFieldEnum)[keyof typeof OAuthCodeScalarFieldEnum]
+
+
+export const OAuthTokenScalarFieldEnum = {
+  id: 'id',
+  grantId: 'grantId',
+  kind: 'kind',
+  tokenHash: 'tokenHash',
+  expiresAt: 'expiresAt',
+  usedAt: 'usedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type OAuthTokenScalarFieldEnum = (typeof OAuthTokenScalarFieldEnum)[keyof typeof OAuthTokenScalarFieldEnum]
 
 
 export const SortOrder = {

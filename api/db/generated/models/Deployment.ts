@@ -595,6 +595,7 @@ export type DeploymentWhereInput = {
   team?: Prisma.XOR<Prisma.TeamScalarRelationFilter, Prisma.TeamWhereInput>
   events?: Prisma.DeploymentEventListRelationFilter
   secrets?: Prisma.CredentialListRelationFilter
+  oauthGrants?: Prisma.OAuthGrantListRelationFilter
 }
 
 export type DeploymentOrderByWithRelationInput = {
@@ -650,6 +651,7 @@ export type DeploymentOrderByWithRelationInput = {
   team?: Prisma.TeamOrderByWithRelationInput
   events?: Prisma.DeploymentEventOrderByRelationAggregateInput
   secrets?: Prisma.CredentialOrderByRelationAggregateInput
+  oauthGrants?: Prisma.OAuthGrantOrderByRelationAggregateInput
 }
 
 export type DeploymentWhereUniqueInput = Prisma.AtLeast<{
@@ -709,6 +711,7 @@ export type DeploymentWhereUniqueInput = Prisma.AtLeast<{
   team?: Prisma.XOR<Prisma.TeamScalarRelationFilter, Prisma.TeamWhereInput>
   events?: Prisma.DeploymentEventListRelationFilter
   secrets?: Prisma.CredentialListRelationFilter
+  oauthGrants?: Prisma.OAuthGrantListRelationFilter
 }, "id" | "teamId_name">
 
 export type DeploymentOrderByWithAggregationInput = {
@@ -875,6 +878,7 @@ export type DeploymentCreateInput = {
   team: Prisma.TeamCreateNestedOneWithoutDeploymentsInput
   events?: Prisma.DeploymentEventCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantCreateNestedManyWithoutDeploymentInput
 }
 
 export type DeploymentUncheckedCreateInput = {
@@ -929,6 +933,7 @@ export type DeploymentUncheckedCreateInput = {
   updatedAt?: Date | string
   events?: Prisma.DeploymentEventUncheckedCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialUncheckedCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedCreateNestedManyWithoutDeploymentInput
 }
 
 export type DeploymentUpdateInput = {
@@ -983,6 +988,7 @@ export type DeploymentUpdateInput = {
   team?: Prisma.TeamUpdateOneRequiredWithoutDeploymentsNestedInput
   events?: Prisma.DeploymentEventUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUpdateManyWithoutDeploymentNestedInput
 }
 
 export type DeploymentUncheckedUpdateInput = {
@@ -1037,6 +1043,7 @@ export type DeploymentUncheckedUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.DeploymentEventUncheckedUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUncheckedUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedUpdateManyWithoutDeploymentNestedInput
 }
 
 export type DeploymentCreateManyInput = {
@@ -1516,6 +1523,20 @@ export type DeploymentUpdateOneRequiredWithoutEventsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.DeploymentUpdateToOneWithWhereWithoutEventsInput, Prisma.DeploymentUpdateWithoutEventsInput>, Prisma.DeploymentUncheckedUpdateWithoutEventsInput>
 }
 
+export type DeploymentCreateNestedOneWithoutOauthGrantsInput = {
+  create?: Prisma.XOR<Prisma.DeploymentCreateWithoutOauthGrantsInput, Prisma.DeploymentUncheckedCreateWithoutOauthGrantsInput>
+  connectOrCreate?: Prisma.DeploymentCreateOrConnectWithoutOauthGrantsInput
+  connect?: Prisma.DeploymentWhereUniqueInput
+}
+
+export type DeploymentUpdateOneRequiredWithoutOauthGrantsNestedInput = {
+  create?: Prisma.XOR<Prisma.DeploymentCreateWithoutOauthGrantsInput, Prisma.DeploymentUncheckedCreateWithoutOauthGrantsInput>
+  connectOrCreate?: Prisma.DeploymentCreateOrConnectWithoutOauthGrantsInput
+  upsert?: Prisma.DeploymentUpsertWithoutOauthGrantsInput
+  connect?: Prisma.DeploymentWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.DeploymentUpdateToOneWithWhereWithoutOauthGrantsInput, Prisma.DeploymentUpdateWithoutOauthGrantsInput>, Prisma.DeploymentUncheckedUpdateWithoutOauthGrantsInput>
+}
+
 export type DeploymentCreateWithoutTeamInput = {
   id: string
   createdById?: string | null
@@ -1567,6 +1588,7 @@ export type DeploymentCreateWithoutTeamInput = {
   updatedAt?: Date | string
   events?: Prisma.DeploymentEventCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantCreateNestedManyWithoutDeploymentInput
 }
 
 export type DeploymentUncheckedCreateWithoutTeamInput = {
@@ -1620,6 +1642,7 @@ export type DeploymentUncheckedCreateWithoutTeamInput = {
   updatedAt?: Date | string
   events?: Prisma.DeploymentEventUncheckedCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialUncheckedCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedCreateNestedManyWithoutDeploymentInput
 }
 
 export type DeploymentCreateOrConnectWithoutTeamInput = {
@@ -1754,6 +1777,7 @@ export type DeploymentCreateWithoutSecretsInput = {
   updatedAt?: Date | string
   team: Prisma.TeamCreateNestedOneWithoutDeploymentsInput
   events?: Prisma.DeploymentEventCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantCreateNestedManyWithoutDeploymentInput
 }
 
 export type DeploymentUncheckedCreateWithoutSecretsInput = {
@@ -1807,6 +1831,7 @@ export type DeploymentUncheckedCreateWithoutSecretsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   events?: Prisma.DeploymentEventUncheckedCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedCreateNestedManyWithoutDeploymentInput
 }
 
 export type DeploymentCreateOrConnectWithoutSecretsInput = {
@@ -1876,6 +1901,7 @@ export type DeploymentUpdateWithoutSecretsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   team?: Prisma.TeamUpdateOneRequiredWithoutDeploymentsNestedInput
   events?: Prisma.DeploymentEventUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUpdateManyWithoutDeploymentNestedInput
 }
 
 export type DeploymentUncheckedUpdateWithoutSecretsInput = {
@@ -1929,6 +1955,7 @@ export type DeploymentUncheckedUpdateWithoutSecretsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.DeploymentEventUncheckedUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedUpdateManyWithoutDeploymentNestedInput
 }
 
 export type DeploymentCreateWithoutEventsInput = {
@@ -1982,6 +2009,7 @@ export type DeploymentCreateWithoutEventsInput = {
   updatedAt?: Date | string
   team: Prisma.TeamCreateNestedOneWithoutDeploymentsInput
   secrets?: Prisma.CredentialCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantCreateNestedManyWithoutDeploymentInput
 }
 
 export type DeploymentUncheckedCreateWithoutEventsInput = {
@@ -2035,6 +2063,7 @@ export type DeploymentUncheckedCreateWithoutEventsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   secrets?: Prisma.CredentialUncheckedCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedCreateNestedManyWithoutDeploymentInput
 }
 
 export type DeploymentCreateOrConnectWithoutEventsInput = {
@@ -2104,6 +2133,7 @@ export type DeploymentUpdateWithoutEventsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   team?: Prisma.TeamUpdateOneRequiredWithoutDeploymentsNestedInput
   secrets?: Prisma.CredentialUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUpdateManyWithoutDeploymentNestedInput
 }
 
 export type DeploymentUncheckedUpdateWithoutEventsInput = {
@@ -2156,6 +2186,239 @@ export type DeploymentUncheckedUpdateWithoutEventsInput = {
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  secrets?: Prisma.CredentialUncheckedUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedUpdateManyWithoutDeploymentNestedInput
+}
+
+export type DeploymentCreateWithoutOauthGrantsInput = {
+  id: string
+  createdById?: string | null
+  name: string
+  runtime: $Enums.Runtime
+  packageName: string
+  packageVersion: string
+  packageIntegrity?: string | null
+  requestedSpec: string
+  launchSpec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  flags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  region: string
+  size: string
+  templateSlug?: string | null
+  missingFields?: Prisma.DeploymentCreatemissingFieldsInput | string[]
+  desiredState?: $Enums.DesiredState
+  state?: $Enums.DeploymentState
+  stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
+  generation?: number
+  appliedGeneration?: number
+  flyAppName?: string | null
+  machineId?: string | null
+  machineVersion?: string | null
+  privateAddress?: string | null
+  runnerTokenCipher: string
+  runnerTokenKeyId: string
+  secretsVersion?: number | null
+  healthFailures?: number
+  restartCount?: number
+  restartWindowAt?: Date | string | null
+  lastRestartAt?: Date | string | null
+  lastExitCode?: number | null
+  lastOomKilled?: boolean | null
+  attempts?: number
+  nextReconcileAt?: Date | string
+  leaseHolder?: string | null
+  leaseExpiresAt?: Date | string | null
+  version?: number
+  requestCount?: bigint | number
+  errorCount?: bigint | number
+  lastUsedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  team: Prisma.TeamCreateNestedOneWithoutDeploymentsInput
+  events?: Prisma.DeploymentEventCreateNestedManyWithoutDeploymentInput
+  secrets?: Prisma.CredentialCreateNestedManyWithoutDeploymentInput
+}
+
+export type DeploymentUncheckedCreateWithoutOauthGrantsInput = {
+  id: string
+  teamId: string
+  createdById?: string | null
+  name: string
+  runtime: $Enums.Runtime
+  packageName: string
+  packageVersion: string
+  packageIntegrity?: string | null
+  requestedSpec: string
+  launchSpec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  flags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  region: string
+  size: string
+  templateSlug?: string | null
+  missingFields?: Prisma.DeploymentCreatemissingFieldsInput | string[]
+  desiredState?: $Enums.DesiredState
+  state?: $Enums.DeploymentState
+  stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
+  generation?: number
+  appliedGeneration?: number
+  flyAppName?: string | null
+  machineId?: string | null
+  machineVersion?: string | null
+  privateAddress?: string | null
+  runnerTokenCipher: string
+  runnerTokenKeyId: string
+  secretsVersion?: number | null
+  healthFailures?: number
+  restartCount?: number
+  restartWindowAt?: Date | string | null
+  lastRestartAt?: Date | string | null
+  lastExitCode?: number | null
+  lastOomKilled?: boolean | null
+  attempts?: number
+  nextReconcileAt?: Date | string
+  leaseHolder?: string | null
+  leaseExpiresAt?: Date | string | null
+  version?: number
+  requestCount?: bigint | number
+  errorCount?: bigint | number
+  lastUsedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  events?: Prisma.DeploymentEventUncheckedCreateNestedManyWithoutDeploymentInput
+  secrets?: Prisma.CredentialUncheckedCreateNestedManyWithoutDeploymentInput
+}
+
+export type DeploymentCreateOrConnectWithoutOauthGrantsInput = {
+  where: Prisma.DeploymentWhereUniqueInput
+  create: Prisma.XOR<Prisma.DeploymentCreateWithoutOauthGrantsInput, Prisma.DeploymentUncheckedCreateWithoutOauthGrantsInput>
+}
+
+export type DeploymentUpsertWithoutOauthGrantsInput = {
+  update: Prisma.XOR<Prisma.DeploymentUpdateWithoutOauthGrantsInput, Prisma.DeploymentUncheckedUpdateWithoutOauthGrantsInput>
+  create: Prisma.XOR<Prisma.DeploymentCreateWithoutOauthGrantsInput, Prisma.DeploymentUncheckedCreateWithoutOauthGrantsInput>
+  where?: Prisma.DeploymentWhereInput
+}
+
+export type DeploymentUpdateToOneWithWhereWithoutOauthGrantsInput = {
+  where?: Prisma.DeploymentWhereInput
+  data: Prisma.XOR<Prisma.DeploymentUpdateWithoutOauthGrantsInput, Prisma.DeploymentUncheckedUpdateWithoutOauthGrantsInput>
+}
+
+export type DeploymentUpdateWithoutOauthGrantsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  createdById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  runtime?: Prisma.EnumRuntimeFieldUpdateOperationsInput | $Enums.Runtime
+  packageName?: Prisma.StringFieldUpdateOperationsInput | string
+  packageVersion?: Prisma.StringFieldUpdateOperationsInput | string
+  packageIntegrity?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedSpec?: Prisma.StringFieldUpdateOperationsInput | string
+  launchSpec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  flags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  region?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.StringFieldUpdateOperationsInput | string
+  templateSlug?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  missingFields?: Prisma.DeploymentUpdatemissingFieldsInput | string[]
+  desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
+  state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
+  stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  generation?: Prisma.IntFieldUpdateOperationsInput | number
+  appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
+  flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  machineId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  machineVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  privateAddress?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runnerTokenCipher?: Prisma.StringFieldUpdateOperationsInput | string
+  runnerTokenKeyId?: Prisma.StringFieldUpdateOperationsInput | string
+  secretsVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  healthFailures?: Prisma.IntFieldUpdateOperationsInput | number
+  restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  restartWindowAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastRestartAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastExitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastOomKilled?: Prisma.NullableBoolFieldUpdateOperationsInput | boolean | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  nextReconcileAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leaseHolder?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  team?: Prisma.TeamUpdateOneRequiredWithoutDeploymentsNestedInput
+  events?: Prisma.DeploymentEventUpdateManyWithoutDeploymentNestedInput
+  secrets?: Prisma.CredentialUpdateManyWithoutDeploymentNestedInput
+}
+
+export type DeploymentUncheckedUpdateWithoutOauthGrantsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  teamId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  runtime?: Prisma.EnumRuntimeFieldUpdateOperationsInput | $Enums.Runtime
+  packageName?: Prisma.StringFieldUpdateOperationsInput | string
+  packageVersion?: Prisma.StringFieldUpdateOperationsInput | string
+  packageIntegrity?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedSpec?: Prisma.StringFieldUpdateOperationsInput | string
+  launchSpec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  flags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  region?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.StringFieldUpdateOperationsInput | string
+  templateSlug?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  missingFields?: Prisma.DeploymentUpdatemissingFieldsInput | string[]
+  desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
+  state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
+  stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  generation?: Prisma.IntFieldUpdateOperationsInput | number
+  appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
+  flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  machineId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  machineVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  privateAddress?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runnerTokenCipher?: Prisma.StringFieldUpdateOperationsInput | string
+  runnerTokenKeyId?: Prisma.StringFieldUpdateOperationsInput | string
+  secretsVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  healthFailures?: Prisma.IntFieldUpdateOperationsInput | number
+  restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  restartWindowAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastRestartAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastExitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastOomKilled?: Prisma.NullableBoolFieldUpdateOperationsInput | boolean | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  nextReconcileAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leaseHolder?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.DeploymentEventUncheckedUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUncheckedUpdateManyWithoutDeploymentNestedInput
 }
 
@@ -2261,6 +2524,7 @@ export type DeploymentUpdateWithoutTeamInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.DeploymentEventUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUpdateManyWithoutDeploymentNestedInput
 }
 
 export type DeploymentUncheckedUpdateWithoutTeamInput = {
@@ -2314,6 +2578,7 @@ export type DeploymentUncheckedUpdateWithoutTeamInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.DeploymentEventUncheckedUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUncheckedUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedUpdateManyWithoutDeploymentNestedInput
 }
 
 export type DeploymentUncheckedUpdateManyWithoutTeamInput = {
@@ -2375,11 +2640,13 @@ export type DeploymentUncheckedUpdateManyWithoutTeamInput = {
 export type DeploymentCountOutputType = {
   events: number
   secrets: number
+  oauthGrants: number
 }
 
 export type DeploymentCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   events?: boolean | DeploymentCountOutputTypeCountEventsArgs
   secrets?: boolean | DeploymentCountOutputTypeCountSecretsArgs
+  oauthGrants?: boolean | DeploymentCountOutputTypeCountOauthGrantsArgs
 }
 
 /**
@@ -2404,6 +2671,13 @@ export type DeploymentCountOutputTypeCountEventsArgs<ExtArgs extends runtime.Typ
  */
 export type DeploymentCountOutputTypeCountSecretsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.CredentialWhereInput
+}
+
+/**
+ * DeploymentCountOutputType without action
+ */
+export type DeploymentCountOutputTypeCountOauthGrantsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.OAuthGrantWhereInput
 }
 
 
@@ -2460,6 +2734,7 @@ export type DeploymentSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   team?: boolean | Prisma.TeamDefaultArgs<ExtArgs>
   events?: boolean | Prisma.Deployment$eventsArgs<ExtArgs>
   secrets?: boolean | Prisma.Deployment$secretsArgs<ExtArgs>
+  oauthGrants?: boolean | Prisma.Deployment$oauthGrantsArgs<ExtArgs>
   _count?: boolean | Prisma.DeploymentCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["deployment"]>
 
@@ -2626,6 +2901,7 @@ export type DeploymentInclude<ExtArgs extends runtime.Types.Extensions.InternalA
   team?: boolean | Prisma.TeamDefaultArgs<ExtArgs>
   events?: boolean | Prisma.Deployment$eventsArgs<ExtArgs>
   secrets?: boolean | Prisma.Deployment$secretsArgs<ExtArgs>
+  oauthGrants?: boolean | Prisma.Deployment$oauthGrantsArgs<ExtArgs>
   _count?: boolean | Prisma.DeploymentCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type DeploymentIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2641,6 +2917,7 @@ export type $DeploymentPayload<ExtArgs extends runtime.Types.Extensions.Internal
     team: Prisma.$TeamPayload<ExtArgs>
     events: Prisma.$DeploymentEventPayload<ExtArgs>[]
     secrets: Prisma.$CredentialPayload<ExtArgs>[]
+    oauthGrants: Prisma.$OAuthGrantPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -3098,6 +3375,7 @@ export interface Prisma__DeploymentClient<T, Null = never, ExtArgs extends runti
   team<T extends Prisma.TeamDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TeamDefaultArgs<ExtArgs>>): Prisma.Prisma__TeamClient<runtime.Types.Result.GetResult<Prisma.$TeamPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   events<T extends Prisma.Deployment$eventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Deployment$eventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentEventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   secrets<T extends Prisma.Deployment$secretsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Deployment$secretsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CredentialPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  oauthGrants<T extends Prisma.Deployment$oauthGrantsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Deployment$oauthGrantsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$OAuthGrantPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3622,6 +3900,30 @@ export type Deployment$secretsArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.CredentialScalarFieldEnum | Prisma.CredentialScalarFieldEnum[]
+}
+
+/**
+ * Deployment.oauthGrants
+ */
+export type Deployment$oauthGrantsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the OAuthGrant
+   */
+  select?: Prisma.OAuthGrantSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the OAuthGrant
+   */
+  omit?: Prisma.OAuthGrantOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.OAuthGrantInclude<ExtArgs> | null
+  where?: Prisma.OAuthGrantWhereInput
+  orderBy?: Prisma.OAuthGrantOrderByWithRelationInput | Prisma.OAuthGrantOrderByWithRelationInput[]
+  cursor?: Prisma.OAuthGrantWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.OAuthGrantScalarFieldEnum | Prisma.OAuthGrantScalarFieldEnum[]
 }
 
 /**
