@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { maskKnown, maskText } from '../api/platform/mask.ts';
 import { writeJson } from './http-body.ts';
@@ -22,6 +23,8 @@ export const LOG_RING_SIZE = 1000;
 export class LogRing {
   private readonly lines: RingLine[] = [];
   private next = 1;
+  /** Changes with every runner start, so a reader polling with `after` knows the sequence began again. */
+  readonly boot = randomUUID();
 
   constructor(
     private readonly secrets: ReadonlySet<string>,
@@ -44,7 +47,7 @@ export class LogRing {
 }
 
 /**
- * `GET /logs?tail=N&after=SEQ` (the caller checked the runner token): `{ lines: [{ seq, time, line }] }`,
+ * `GET /logs?tail=N&after=SEQ` (the caller checked the runner token): `{ boot, lines: [{ seq, time, line }] }`,
  * oldest first, at most 1000. Hangar follows a deployment's logs by polling with `after` = the last seq seen.
  */
 export function serveLogs(req: IncomingMessage, res: ServerResponse, ring: LogRing): void {
@@ -55,5 +58,5 @@ export function serveLogs(req: IncomingMessage, res: ServerResponse, ring: LogRi
   if (!Number.isInteger(tail) || tail < 0 || tail > LOG_RING_SIZE || !Number.isInteger(after) || after < 0) {
     return writeJson(res, 400, { error: 'bad_query' });
   }
-  writeJson(res, 200, { lines: ring.read(tail, after) }, { 'cache-control': 'no-store' });
+  writeJson(res, 200, { boot: ring.boot, lines: ring.read(tail, after) }, { 'cache-control': 'no-store' });
 }

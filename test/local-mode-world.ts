@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { LocalMachineDriver } from '../api/machines/local-driver.ts';
+import { LocalMachineDriver, type LocalMachineDriverOptions } from '../api/machines/local-driver.ts';
 import { systemClock } from '../api/platform/clock.ts';
 import { createLogger } from '../api/platform/logger.ts';
 import { signUpUser, type TestUser } from './accounts.ts';
@@ -25,13 +25,13 @@ export interface LocalModeWorld {
  * URLs and the CSRF origin are real), the local driver polling health every 300 ms, and the reconciler
  * running on the wall clock with short intervals and a generous grace for `npx` to install the server.
  */
-export async function createLocalModeWorld(): Promise<LocalModeWorld> {
+export async function createLocalModeWorld(options: Pick<LocalMachineDriverOptions, 'serverCommand'> = {}): Promise<LocalModeWorld> {
   let app: { fetch(request: Request): Response | Promise<Response> } | undefined;
   const server: ServerType = serve({ fetch: (request) => (app ? app.fetch(request) : new Response('starting', { status: 503 })), port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const machinesDir = mkdtempSync(join(tmpdir(), 'hangar-local-'));
-  const driver = new LocalMachineDriver({ dataDir: machinesDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 300 });
+  const driver = new LocalMachineDriver({ dataDir: machinesDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 300, ...options });
   const hangar = await createTestHangar({
     clock: systemClock,
     driver,
