@@ -78,7 +78,7 @@ describe('a server that crashes at start (server-postgres without a database URL
 
   it('answers another team exactly like a missing deployment', async () => {
     const stranger = await signUpUser(world.hangar, { verified: true });
-    for (const path of [`/v1/deployments/${id}/logs`, `/v1/deployments/${id}/calls`, '/v1/deployments/dep_missing0000000/logs']) {
+    for (const path of [`/v1/deployments/${id}/logs`, '/v1/deployments/dep_missing0000000/logs']) {
       const res = await world.hangar.request(path, { headers: stranger.keyHeaders });
       expect(res.status).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
