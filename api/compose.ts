@@ -53,6 +53,8 @@ export interface ComposeOptions {
   resolveHost?: HostResolver;
   /** Reconciler knobs beyond what config sets (tests shorten intervals). */
   reconciler?: Partial<ReconcilerSettings>;
+  /** Close sign-ups after the first account (local mode without the sandbox: api/machines/sandbox/start-policy.ts). */
+  singleAccount?: boolean;
 }
 
 const HANGAR_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -153,6 +155,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     metrics,
     usage: new UsageRecorder({ pool, clock, logger }),
     mcpStreams: new StreamSlots(config.mcpStreams),
+    singleAccount: options.singleAccount ?? false,
   };
   const app = createApp(services);
   const livePool = pool;

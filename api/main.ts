@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from './config/config.ts';
 import { describeStartupError } from './config/startup-error.ts';
 import { composeHangar } from './compose.ts';
+import { detectSandbox } from './machines/sandbox/detect.ts';
+import { localStartPolicy, NO_SANDBOX_HINT, type StartPolicy } from './machines/sandbox/start-policy.ts';
 
 function fail(error: unknown): never {
   process.stderr.write(`${describeStartupError(error)}\n`);
@@ -24,6 +26,15 @@ async function main(): Promise<void> {
     fail(error);
   }
 
+  // Local mode without the sandbox: loopback only, first account only (api/machines/sandbox/start-policy.ts).
+  let policy: StartPolicy;
+  try {
+    policy = localStartPolicy({ driver: config.fly.driver, sandboxed: detectSandbox(process.env.PATH) !== undefined, host: config.host, hostGiven: process.env.HOST !== undefined });
+  } catch (error) {
+    fail(error);
+  }
+  if (policy.host !== config.host) config = loadConfig({ ...process.env, HOST: policy.host });
+
   // The port is bound before anything is built, so `PORT=0` ("a free port") yields a real port that the
   // default public URL (mail links, MCP URLs, the CSRF origin) is then derived from.
   const server = createServer(starting);
@@ -37,12 +48,12 @@ async function main(): Promise<void> {
   }
   const port = (server.address() as AddressInfo).port;
   if (config.port === 0 && !process.env.HANGAR_PUBLIC_URL) {
-    config = loadConfig({ ...process.env, PORT: String(port) });
+    config = loadConfig({ ...process.env, HOST: config.host, PORT: String(port) });
   }
 
   let hangar;
   try {
-    hangar = await composeHangar(config);
+    hangar = await composeHangar(config, { singleAccount: policy.singleAccount });
   } catch (error) {
     fail(error);
   }
@@ -51,6 +62,11 @@ async function main(): Promise<void> {
   server.on('request', getRequestListener(hangar.app.fetch, { hostname: config.host }));
   server.on('error', (error) => logger.error({ err: error }, 'server error'));
   if (config.reconciler.enabled) hangar.services.reconciler.start();
+  if (policy.warnNoSandbox) {
+    logger.warn({ install: 'apt-get install bubblewrap' }, NO_SANDBOX_HINT);
+  } else if (config.fly.driver === 'local') {
+    logger.info('every deployment runs in a bubblewrap sandbox of its own');
+  }
   logger.info({ url: `http://${config.host}:${port}`, publicUrl: config.publicUrl }, 'Hangar is listening');
   process.stdout.write(`Hangar listening on http://${config.host}:${port} (docs: ${config.publicUrl}/docs)\n`);
 

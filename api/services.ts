@@ -53,4 +53,6 @@ export interface Services {
   reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
   /** Prometheus metrics of this process, served by `GET /metrics`. */
   metrics: HangarMetrics;
+  /** Local mode without the sandbox: only the first account may sign up (api/machines/sandbox/start-policy.ts). */
+  singleAccount?: boolean;
 }

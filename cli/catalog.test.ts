@@ -171,7 +171,8 @@ describe('deploy from a template', () => {
     expect(dep).toMatchObject({ state: 'awaiting_config', missingFields: ['TOOLS_REGION'] });
     // Running the printed command completes it: the deployment leaves awaiting_config by itself.
     expect((await run(['catalog', 'set', 'tools', 'TOOLS_REGION=eu', '--team', team])).code).toBe(0);
-    expect(await deploymentNamed('tools-wait')).toMatchObject({ state: 'pending', missingFields: [] });
+    expect(await deploymentNamed('tools-wait')).toMatchObject({ state: 'awaiting_config', missingFields: [] });
+    await served.world.settle(async () => (await deploymentNamed('tools-wait')).state === 'running');
   });
 
   it('prints JSON for a waiting deployment and refuses secrets and team fields in --set', async () => {

@@ -160,6 +160,32 @@ describe('hangar CLI journey', () => {
     expect(byId.stderr).toMatch(/request req_\w+/);
   });
 
+  it('restart --wait waits for the restart itself, not the running state it already saw', async () => {
+    const before = (await deploymentByName('tools'))!;
+    expect(before.state).toBe('running');
+    const child = spawnHangar(['restart', 'tools', '--wait', '--interval', '50', '--timeout', '60'], { ...cli, env: { HANGAR_URL: served.url } });
+    const done = finish(child);
+    let exited = false;
+    void done.then(() => (exited = true));
+    // The request lands; no reconciler pass yet, so the deployment still reads `running` for many polls
+    // (every 50 ms), and the wait must not end on it.
+    for (let i = 0; i < 600 && !(await deploymentByName('tools'))?.restartRequestedAt; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await deploymentByName('tools'))?.restartRequestedAt).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(exited).toBe(false);
+    expect((await deploymentByName('tools'))?.state).toBe('running');
+    await served.world.settle(async () => exited);
+    const res = await done;
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('Restarting tools');
+    expect(res.stdout).toMatch(/restart/i);
+    expect(res.stdout).toMatch(/tools is running$/m);
+    const after = (await deploymentByName('tools'))!;
+    expect(after.restartRequestedAt).toBeNull();
+    const restarts = await served.world.hangar.services.db.deploymentEvent.count({ where: { deploymentId: after.id, type: 'restarted' } });
+    expect(restarts).toBe(1);
+  });
+
   it('stops the deployment', async () => {
     const res = await run(['stop', 'tools']);
     expect(res.code).toBe(0);

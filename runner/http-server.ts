@@ -8,6 +8,8 @@ import { createBearerCheck } from './auth.ts';
 import { serveLogs, type LogRing } from './log-ring.ts';
 import { readLimitedBody, rpcMethodsOf, writeJson, writeRpcError } from './http-body.ts';
 import type { SessionBridge } from './session-bridge.ts';
+import { rejectStatelessBodyless, serveStatelessPost } from './stateless/http.ts';
+import { StatelessTranslator } from './stateless/translator.ts';
 
 export interface RunnerHttpOptions {
   bridge: SessionBridge;
@@ -39,6 +41,7 @@ export function createRunnerHttpServer(options: RunnerHttpOptions): RunnerHttpSe
   const { bridge, logger } = options;
   const isAuthorized = createBearerCheck(options.token);
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const stateless = new StatelessTranslator(bridge);
   let stopping = false;
 
   const evictIfFull = (): void => {
@@ -91,6 +94,7 @@ export function createRunnerHttpServer(options: RunnerHttpOptions): RunnerHttpSe
         return writeRpcError(res, 400, -32700, 'Parse error');
       }
       log.rpc = rpcMethodsOf(body);
+      if (await serveStatelessPost(res, req.headers, body, stateless)) return;
       if (existing) return existing.handleRequest(req, res, body);
       if (sessionId !== undefined) return writeRpcError(res, 404, -32001, 'Session not found');
       const initializing = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
@@ -100,6 +104,7 @@ export function createRunnerHttpServer(options: RunnerHttpOptions): RunnerHttpSe
       return transport.handleRequest(req, res, body);
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
+      if (rejectStatelessBodyless(res, req.headers)) return;
       if (sessionId === undefined) return writeRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
       if (!existing) return writeRpcError(res, 404, -32001, 'Session not found');
       return existing.handleRequest(req, res);

@@ -31,6 +31,8 @@ export default async function setup(project: TestProject) {
   const server = await startEmbeddedPostgres({
     dataDir,
     database: TEMPLATE_DB,
+    // TCP (not the local mode's unix socket): the TLS tests connect over it.
+    listen: 'tcp',
     postgresFlags: [
       '-c', 'ssl=on',
       // 127.0.0.2 is not in the certificate: the TLS test proves verify-full checks the host name.

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredPermission, guard, type Permission } from '../api/auth/permissions.ts';
 import { createRouter } from '../api/http/context.ts';
 import { roleAtLeast, type TeamRole } from '../api/auth/principal.ts';
-import { newId } from '../api/platform/ids.ts';
 import { createTeamFixture, type TeamFixture } from './accounts.ts';
 import { createTestHangar, type TestHangar } from './hangar.ts';
+import { seedDeployment } from './seed-deployment.ts';
 
 /**
  * Every route registered on the app x every kind of caller. A route without a declared permission fails
@@ -12,50 +12,32 @@ import { createTestHangar, type TestHangar } from './hangar.ts';
  * OpenAPI routes or `guard(...)` for plain ones).
  */
 
-type Caller = 'anonymous' | 'viewer' | 'member' | 'admin' | 'owner' | 'otherTeamOwner' | 'disabled' | 'globalAdmin' | 'narrowKey';
-const CALLERS: Caller[] = ['anonymous', 'disabled', 'narrowKey', 'otherTeamOwner', 'viewer', 'member', 'admin', 'owner', 'globalAdmin'];
+type Caller = 'anonymous' | 'viewer' | 'member' | 'admin' | 'owner' | 'otherTeamOwner' | 'disabled' | 'globalAdmin' | 'globalAdminRw' | 'narrowKey';
+const CALLERS: Caller[] = ['anonymous', 'disabled', 'narrowKey', 'otherTeamOwner', 'viewer', 'member', 'admin', 'owner', 'globalAdminRw', 'globalAdmin'];
 type Expectation = { kind: 'allowed' } | { kind: 'denied'; status: 401 | 403 | 404 };
 
 let hangar: TestHangar;
 let fx: TeamFixture;
 /** A real deployment of the fixture team, so deployment routes are exercised past their guard. */
 let deploymentId: string;
+/** An ordinary (read/write/mcp) key of the global admin: no team power outside the admin's own teams. */
+let globalAdminRwKey: string;
 
 beforeAll(async () => {
   hangar = await createTestHangar();
   fx = await createTeamFixture(hangar);
-  deploymentId = await seedDeployment(hangar, fx);
+  const made = await hangar.request('/v1/me/keys', { method: 'POST', headers: { ...fx.globalAdmin.keyHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci', scopes: ['read', 'write', 'mcp'] }) });
+  globalAdminRwKey = ((await made.json()) as { key: string }).key;
+  deploymentId = await seedDeployment(hangar, { teamId: fx.team.id, userId: fx.owner.user.id, name: 'matrix' });
 });
-
-async function seedDeployment(h: TestHangar, f: TeamFixture): Promise<string> {
-  const id = newId('dep');
-  const token = h.services.vault.encrypt('hrt_matrix-runner-token');
-  const far = new Date(h.services.clock.now().getTime() + 86_400_000);
-  await h.services.db.deployment.create({
-    data: {
-      id,
-      teamId: f.team.id,
-      createdById: f.owner.user.id,
-      name: 'matrix',
-      runtime: 'npm',
-      packageName: '@acme/mcp-tools',
-      packageVersion: '1.1.0',
-      requestedSpec: 'npm:@acme/mcp-tools@1.1.0',
-      launchSpec: { args: [], env: {}, secrets: {} },
-      region: 'iad',
-      size: 'shared-cpu-1x',
-      state: 'running',
-      runnerTokenCipher: token.ciphertext,
-      runnerTokenKeyId: token.keyId,
-      // Never due: the reconciler leaves the seeded row alone.
-      nextReconcileAt: far,
-    },
-  });
-  return id;
-}
 afterAll(async () => {
   await hangar.dispose();
 });
+
+async function restoreMembership(caller: Caller): Promise<void> {
+  const who = { viewer: fx.viewer, member: fx.member, admin: fx.admin }[caller as 'viewer' | 'member' | 'admin'];
+  if (who) await hangar.services.db.membership.create({ data: { teamId: fx.team.id, userId: who.user.id, role: caller as 'viewer' | 'member' | 'admin' } });
+}
 
 function headersFor(caller: Caller): Record<string, string> {
   const key = {
@@ -67,6 +49,7 @@ function headersFor(caller: Caller): Record<string, string> {
     otherTeamOwner: fx.outsider.apiKey,
     disabled: fx.disabled.apiKey,
     globalAdmin: fx.globalAdmin.apiKey,
+    globalAdminRw: globalAdminRwKey,
     narrowKey: fx.narrowKey,
   }[caller];
   return key ? { authorization: `Bearer ${key}` } : {};
@@ -80,6 +63,7 @@ function expected(permission: Permission, caller: Caller): Expectation {
   if (caller === 'anonymous' || caller === 'disabled') return { kind: 'denied', status: 401 };
   if (permission.access === 'global_admin') return caller === 'globalAdmin' ? { kind: 'allowed' } : { kind: 'denied', status: 403 };
   if (caller === 'narrowKey' && permission.scope !== 'mcp') return { kind: 'denied', status: 403 };
+  if (caller === 'globalAdminRw' && permission.scope === 'admin') return { kind: 'denied', status: 403 };
   if (permission.access !== 'team' && permission.access !== 'resource') return { kind: 'allowed' };
   const role = caller === 'narrowKey' ? 'owner' : TEAM_ROLE_OF[caller];
   if (!role) return { kind: 'denied', status: 404 };
@@ -156,6 +140,8 @@ describe('permission matrix', () => {
         if (onDeployment && caller === 'viewer' && res.status === 403) viewerRefusals.push(`${route.method} ${route.path}`);
         // An allowed delete or stop really happened: put the intent back so the next caller meets the same deployment.
         if (onDeployment && res.status === 202) await hangar.services.db.deployment.update({ where: { id: deploymentId }, data: { desiredState: 'running', startRequestedAt: null, restartRequestedAt: null } });
+        // A member who left really left: put the membership back for the next route.
+        if (route.path === '/v1/teams/:team/leave' && res.status === 204) await restoreMembership(caller);
         // Another team's resource answers exactly like a missing one: the team's, or the deployment's 404.
         const missingTeam = res.status === 404 && text.includes(onDeployment ? '"message":"Deployment not found"' : '"message":"Team not found"');
         checked += 1;

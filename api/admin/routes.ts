@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor, invalidCursor } from '../http/cursor.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { auditActor } from '../audit/audit-context.ts';
 import { authorized, requireAuth } from '../auth/permissions.ts';
@@ -57,9 +58,11 @@ const outbox = authorized(
 export function registerAdminRoutes(app: App): void {
   app.openapi(listUsers, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const rows = await c.get('services').db.user.findMany({ where: cursor ? { id: { gt: cursor } } : {}, orderBy: { id: 'asc' }, take: limit + 1 });
+    const after = decodeCursor(cursor, /^usr_[0-9a-z]{16}$/);
+    const rows = await c.get('services').db.user.findMany({ where: after ? { id: { gt: after } } : {}, orderBy: { id: 'asc' }, take: limit + 1 });
     const page = rows.slice(0, limit);
-    return c.json({ data: page.map(userView), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null }, 200);
+    const last = page.at(-1);
+    return c.json({ data: page.map(userView), nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null }, 200);
   });
   app.openapi(disable, async (c) => {
     const principal = requireAuth(c);
@@ -95,12 +98,19 @@ export function registerAdminRoutes(app: App): void {
   registerSettingsRoutes(app);
   app.openapi(outbox, async (c) => {
     const { limit, cursor } = c.req.valid('query');
+    // Cursor: `<createdAt ISO>|<id>` of the last mail shown, matching the sort (newest first, id breaks ties).
+    const position = decodeCursor(cursor, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\|mail_[0-9a-z]{16}$/);
+    const [at, id] = position?.split('|') ?? [];
+    const before = at && id ? { at: new Date(at), id } : undefined;
+    if (before && Number.isNaN(before.at.getTime())) throw invalidCursor();
     const rows = await c.get('services').db.mailMessage.findMany({
-      where: cursor ? { id: { lt: cursor } } : {},
+      where: before ? { OR: [{ createdAt: { lt: before.at } }, { createdAt: before.at, id: { lt: before.id } }] } : {},
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit + 1,
     });
     const page = rows.slice(0, limit);
-    return c.json({ data: page.map((m) => ({ id: m.id, to: m.to, subject: m.subject, body: m.body, createdAt: m.createdAt.toISOString() })), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null }, 200);
+    const last = page.at(-1);
+    const nextCursor = rows.length > limit && last ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`) : null;
+    return c.json({ data: page.map((m) => ({ id: m.id, to: m.to, subject: m.subject, body: m.body, createdAt: m.createdAt.toISOString() })), nextCursor }, 200);
   });
 }

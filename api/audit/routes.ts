@@ -3,7 +3,7 @@ import { authorized } from '../auth/permissions.ts';
 import { errorResponses, jsonContent, PageQuerySchema } from '../auth/schemas.ts';
 import type { Db } from '../db/pool.ts';
 import type { App } from '../http/context.ts';
-import { ValidationError } from '../http/errors.ts';
+import { decodeNumericCursor } from '../http/cursor.ts';
 import { TeamParams } from '../teams/schemas.ts';
 
 const AuditEntrySchema = z
@@ -26,9 +26,9 @@ const AuditPageSchema = z.object({ data: z.array(AuditEntrySchema), nextCursor: 
 
 /** One page of audit entries, newest first; the cursor is the last id seen. */
 export async function listAuditEntries(db: Db, where: { teamId?: string }, page: { limit: number; cursor?: string | undefined }) {
-  if (page.cursor !== undefined && !/^\d{1,19}$/.test(page.cursor)) throw new ValidationError('Invalid query: cursor: malformed', [{ path: 'cursor', message: 'malformed' }]);
+  const before = decodeNumericCursor(page.cursor);
   const rows = await db.auditEntry.findMany({
-    where: { ...where, ...(page.cursor ? { id: { lt: BigInt(page.cursor) } } : {}) },
+    where: { ...where, ...(before !== undefined ? { id: { lt: before } } : {}) },
     orderBy: { id: 'desc' },
     take: page.limit + 1,
   });

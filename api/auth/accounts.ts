@@ -74,6 +74,9 @@ export async function signUp(
   const { user, teamId } = await services.db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SIGNUP_LOCK})`;
     const first = (await tx.user.count()) === 0;
+    if (!first && services.singleAccount) {
+      throw new ForbiddenError('Sign-ups are closed: this Hangar runs without the deployment sandbox and serves only its first account', 'signups_closed_no_sandbox');
+    }
     if (!first && !(await readSettings(tx)).signupsEnabled) throw new ForbiddenError('Sign-ups are closed', 'signups_closed');
     if (await tx.user.findUnique({ where: { email: input.email }, select: { id: true } })) {
       throw new ConflictError('An account with this email already exists', 'email_taken');

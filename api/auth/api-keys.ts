@@ -2,6 +2,7 @@ import type { ApiKey } from '../db/generated/client.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../http/errors.ts';
 import { hashToken, newId, newSecretToken } from '../platform/ids.ts';
 import type { Services } from '../services.ts';
+import { assertUserKeyQuota } from '../users/quotas.ts';
 import { hasScope } from './permissions.ts';
 import type { Principal, Scope } from './principal.ts';
 
@@ -59,23 +60,28 @@ export async function createApiKey(
   services: Services,
   principal: Principal,
   input: { name: string; scopes: Scope[]; teamId?: string | undefined; expiresAt?: Date | undefined },
+  options: { rotation?: boolean } = {},
 ): Promise<{ key: string; row: ApiKey }> {
   const now = services.clock.now();
   if (input.expiresAt && input.expiresAt <= now) throw new ValidationError('Invalid body: expiresAt: must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]);
   await assertGrantable(services, principal, input.scopes, input.teamId);
   const key = newSecretToken('hgr_');
-  const row = await services.db.apiKey.create({
-    data: {
-      id: newId('key'),
-      userId: principal.userId,
-      teamId: input.teamId ?? null,
-      name: input.name,
-      prefix: key.slice(0, 8),
-      keyHash: hashToken(key),
-      scopes: [...new Set(input.scopes)],
-      expiresAt: input.expiresAt ?? null,
-      createdAt: now,
-    },
+  // A rotation replaces a key (the old one expires within 24 h), so it is not held to the per-user key quota.
+  const row = await services.db.$transaction(async (tx) => {
+    if (!options.rotation) await assertUserKeyQuota(tx, principal.userId, services.config.userQuotas.apiKeys, now);
+    return tx.apiKey.create({
+      data: {
+        id: newId('key'),
+        userId: principal.userId,
+        teamId: input.teamId ?? null,
+        name: input.name,
+        prefix: key.slice(0, 8),
+        keyHash: hashToken(key),
+        scopes: [...new Set(input.scopes)],
+        expiresAt: input.expiresAt ?? null,
+        createdAt: now,
+      },
+    });
   });
   return { key, row };
 }
@@ -112,7 +118,7 @@ export async function rotateApiKey(
     scopes: old.scopes as Scope[],
     teamId: old.teamId ?? undefined,
     expiresAt: old.expiresAt ?? undefined,
-  });
+  }, { rotation: true });
   const graceEnd = new Date(now.getTime() + Math.min(graceSeconds, MAX_ROTATION_GRACE_SECONDS) * 1000);
   const previous = await services.db.apiKey.update({
     where: { id: old.id },

@@ -111,9 +111,14 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 
     if (authentication.state === 'valid') {
       const p = authentication.principal;
-      const decision = await services.rateLimiter.hit(
-        p.keyId ? `req:key:${p.keyId}` : `req:ses:${p.sessionId ?? p.userId}`,
-        { limit: services.config.rateLimits.requestsPerMinute, windowSeconds: 60 },
+      // The credential's bucket and the user's, in one limiter transaction: a new key or session does not
+      // reset the user's count, so a throttled user minting a key stays throttled.
+      const limits = services.config.rateLimits;
+      const decision = await services.rateLimiter.hitAll(
+        [
+          { key: p.keyId ? `req:key:${p.keyId}` : `req:ses:${p.sessionId ?? p.userId}`, rule: { limit: limits.requestsPerMinute, windowSeconds: 60 } },
+          { key: `req:usr:${p.userId}`, rule: { limit: limits.requestsPerMinutePerUser, windowSeconds: 60 } },
+        ],
         services.clock.now(),
       );
       if (!decision.allowed) throw new RateLimitedError(decision.retryAfterSeconds);

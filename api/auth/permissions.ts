@@ -3,6 +3,7 @@ import type { RouteConfig } from '@hono/zod-openapi';
 import type { Team } from '../db/generated/client.ts';
 import type { App, AppEnv } from '../http/context.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../http/errors.ts';
+import { clientIp } from './request-meta.ts';
 import { roleAtLeast, type Principal, type Scope, type TeamRole } from './principal.ts';
 
 /**
@@ -58,11 +59,42 @@ export function requireGlobalAdmin(c: Context<AppEnv>): Principal {
 
 /**
  * The caller's effective role in a team, from their membership there (if any): undefined when the team is
- * invisible to them (not a member, or outside a team-narrowed key). Global admins act as `admin` everywhere.
+ * invisible to them (not a member, or outside a team-narrowed key). A global admin who is not a member acts
+ * as `admin` only with a session or an `admin`-scoped key: an ordinary key of an admin (a CI key) sees only
+ * the admin's own teams. Callers that grant such access record it with `recordAdminTeamAccess`.
  */
 export function effectiveTeamRole(principal: Principal, teamId: string, memberRole: TeamRole | undefined): TeamRole | undefined {
   if (principal.teamId && principal.teamId !== teamId) return undefined;
-  return memberRole ?? (principal.globalRole === 'admin' ? 'admin' : undefined);
+  if (memberRole) return memberRole;
+  return principal.globalRole === 'admin' && principal.scopes.has('admin') ? 'admin' : undefined;
+}
+
+/**
+ * Resolves the caller's role in `teamId` like `effectiveTeamRole`, and when it comes from global-admin power
+ * (no membership) writes `admin.team_access` into that team's audit log, once per request and team.
+ */
+export async function resolveTeamRole(c: Context<AppEnv>, principal: Principal, teamId: string, memberRole: TeamRole | undefined): Promise<TeamRole | undefined> {
+  const role = effectiveTeamRole(principal, teamId, memberRole);
+  if (role && !memberRole) await recordAdminTeamAccess(c, principal, teamId);
+  return role;
+}
+
+async function recordAdminTeamAccess(c: Context<AppEnv>, principal: Principal, teamId: string): Promise<void> {
+  const seen = c.get('adminTeamAccess') ?? new Set<string>();
+  if (seen.has(teamId)) return;
+  seen.add(teamId);
+  c.set('adminTeamAccess', seen);
+  await c.get('services').audit.record({
+    action: 'admin.team_access',
+    resourceType: 'team',
+    resourceId: teamId,
+    teamId,
+    actorUserId: principal.userId,
+    actorKeyId: principal.keyId ?? null,
+    ip: clientIp(c) ?? null,
+    requestId: c.get('requestId') ?? null,
+    data: { method: c.req.method, path: c.req.path, via: principal.via },
+  });
 }
 
 /** 403 when a visible team's role is below `minimum`. */
@@ -73,7 +105,7 @@ export function assertRoleAtLeast(role: TeamRole, minimum: TeamRole): void {
 /**
  * The central team check: the team (by id or slug) when the caller's role in it is at least `minimum`.
  * A team the caller cannot see (not a member, or outside a team-narrowed key) is 404, exactly like a
- * missing one; a visible team with too low a role is 403. Global admins act as team `admin` everywhere.
+ * missing one; a visible team with too low a role is 403. Global admins: see `effectiveTeamRole`.
  */
 export async function requireTeamRole(c: Context<AppEnv>, teamIdOrSlug: string, minimum: TeamRole): Promise<TeamAccess> {
   const principal = requireAuth(c);
@@ -84,7 +116,7 @@ export async function requireTeamRole(c: Context<AppEnv>, teamIdOrSlug: string, 
   });
   if (!team) throw new NotFoundError('Team');
   const { memberships, ...bare } = team;
-  const role = effectiveTeamRole(principal, team.id, memberships[0]?.role);
+  const role = await resolveTeamRole(c, principal, team.id, memberships[0]?.role);
   if (!role) throw new NotFoundError('Team');
   assertRoleAtLeast(role, minimum);
   return { team: bare, role };

@@ -42,7 +42,7 @@ const create = authorized(
   createRoute({
     method: 'post', path: '/v1/me/keys', tags: ['api keys'], summary: 'Create an API key; the key is shown once',
     request: { body: jsonBody(CreateKeySchema) },
-    responses: { 201: jsonContent(CreatedKeySchema, 'Created'), ...errorResponses(400, 401, 403, 404) },
+    responses: { 201: jsonContent(CreatedKeySchema, 'Created'), ...errorResponses(400, 401, 403, 404, 422) },
   }),
   { access: 'signed_in', scope: 'write' },
 );

@@ -2,6 +2,7 @@ import { registerAdminRoutes } from '../admin/routes.ts';
 import { registerAuditRoutes } from '../audit/routes.ts';
 import type { App } from '../http/context.ts';
 import { registerInvitationRoutes } from '../teams/routes-invitations.ts';
+import { registerLeaveTeam } from '../teams/routes-leave.ts';
 import { registerMemberRoutes } from '../teams/routes-members.ts';
 import { registerTeamRoutes } from '../teams/routes-teams.ts';
 import { registerMeRoutes } from '../users/routes-me.ts';
@@ -15,6 +16,7 @@ export function registerAccountRoutes(app: App): void {
   registerMeRoutes(app);
   registerTeamRoutes(app);
   registerMemberRoutes(app);
+  registerLeaveTeam(app);
   registerInvitationRoutes(app);
   registerAuditRoutes(app);
   registerAdminRoutes(app);

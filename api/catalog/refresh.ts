@@ -31,8 +31,8 @@ export async function snapshotDeployments(services: Services, template: Template
 }
 
 /**
- * After values changed: a deployment in `awaiting_config` with nothing missing any more moves to `pending`
- * (the reconciler launches it); one still waiting gets its new missing list; a launched one whose merged
+ * After values changed: a deployment in `awaiting_config` with nothing missing any more is due at once (the
+ * reconciler, which alone writes observed state, launches it); one still waiting gets its new missing list; a launched one whose merged
  * values changed gets the new spec and a new generation, so the reconciler rolls its machine (a running one
  * that lost a required value keeps its machine as is and records what is missing). Answers how many moved.
  */
@@ -52,10 +52,10 @@ export async function applyValueChange(services: Services, template: Template, s
         const { count } = await tx.deployment.updateMany({
           where: { ...where, state: 'awaiting_config' },
           data: ready
-            ? { launchSpec, missingFields: [], state: 'pending', stateReason: 'configuration complete', stateChangedAt: now, nextReconcileAt: now, version: { increment: 1 } }
-            : { launchSpec, missingFields: config.missing, stateReason: `waiting for ${config.missing.join(', ')}`, version: { increment: 1 } },
+            ? { launchSpec, missingFields: [], nextReconcileAt: now, version: { increment: 1 } }
+            : { launchSpec, missingFields: config.missing, version: { increment: 1 } },
         });
-        if (count === 1 && ready) await recordEvent(tx, { deploymentId: dep.id, type: 'state_changed', fromState: 'awaiting_config', toState: 'pending', reason: 'configuration complete', at: now });
+        if (count === 1 && ready) await recordEvent(tx, { deploymentId: dep.id, type: 'desired_changed', reason: 'configuration complete', at: now });
         return count;
       });
       if (count === 1 && ready) started += 1;

@@ -58,14 +58,15 @@ describe('deploying a template', () => {
     expect((await call(teamValues(), 'PUT', fx.admin.keyHeaders, { values: { TOOLS_REGION: 'eu' } })).status).toBe(200);
     expect(await get(id)).toMatchObject({ state: 'awaiting_config', missingFields: ['TOOLS_TOKEN'], env: { TOOLS_REGION: 'eu', TOOLS_VERBOSE: 'false' } });
     expect((await call('/v1/me/templates/tools/values', 'PUT', fx.member.keyHeaders, { values: { TOOLS_TOKEN: USER_SECRET } })).status).toBe(200);
-    expect(await get(id)).toMatchObject({ state: 'pending', missingFields: [], secrets: ['TOOLS_TOKEN'] });
+    // Only intent was written: the deployment is due at once, and the reconciler alone moves its state.
+    expect(await get(id)).toMatchObject({ state: 'awaiting_config', missingFields: [], secrets: ['TOOLS_TOKEN'] });
     await world.settle(async () => (await get(id)).state === 'running');
     const machine = world.fly.machines(appName())[0]!;
     expect(machine.bootEnv).toMatchObject({ TOOLS_TOKEN: USER_SECRET, TOOLS_REGION: 'eu', TOOLS_VERBOSE: 'false' });
     expect(JSON.stringify(machine.config)).not.toContain(USER_SECRET);
     expect(Object.values(world.fly.secrets(appName()))).toContain(USER_SECRET);
     const events = (await call(`/v1/deployments/${id}/events`, 'GET', fx.member.keyHeaders)).json.data.map((e: { toState: string | null }) => e.toState);
-    expect(events).toEqual(expect.arrayContaining(['awaiting_config', 'pending', 'running']));
+    expect(events).toEqual(expect.arrayContaining(['awaiting_config', 'provisioning', 'running']));
   });
 
   it('rolls the deployments that use a team value when it changes, and not for an unrelated change', async () => {

@@ -82,11 +82,16 @@ export const EnvSchema = z.object({
   HANGAR_TRUSTED_PROXY_HEADER: z.enum(['fly-client-ip', 'x-forwarded-for', 'x-real-ip']).optional(),
   HANGAR_RATE_LIMIT_STORE: z.enum(['postgres', 'memory']).default('postgres'),
   HANGAR_RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
+  // Unset: twice HANGAR_RATE_LIMIT_PER_MINUTE, so raising the per-key limit raises this one with it.
+  HANGAR_USER_RATE_LIMIT_PER_MINUTE: intIn(1, 2_000_000).optional(),
   HANGAR_LOGIN_LIMIT_PER_IP: intIn(1, 100_000).default(30),
   HANGAR_LOGIN_LIMIT_PER_ACCOUNT: intIn(1, 1000).default(5),
   HANGAR_LOGIN_WINDOW_SECONDS: intIn(10, 86_400).default(900),
 
   HANGAR_DEPLOYMENT_QUOTA: intIn(0, 10_000).default(10),
+  HANGAR_USER_DEPLOYMENT_QUOTA: intIn(0, 100_000).default(20),
+  HANGAR_USER_TEAM_QUOTA: intIn(0, 10_000).default(10),
+  HANGAR_USER_API_KEY_QUOTA: intIn(1, 10_000).default(50),
   HANGAR_MCP_STREAMS_PER_KEY: intIn(1, 100_000).default(32),
   HANGAR_MCP_STREAMS_PER_DEPLOYMENT: intIn(1, 100_000).default(128),
   HANGAR_RECONCILER: z.enum(['on', 'off']).default('on'),
@@ -158,6 +163,8 @@ export interface Config {
   };
   /** Live (not deleted) deployments a team may have. */
   deploymentQuota: number;
+  /** What one user may hold across all teams: deployments created, teams owned, working API keys. */
+  userQuotas: { deployments: number; teams: number; apiKeys: number };
   /** MCP requests in flight through one instance (open SSE streams included), per credential and per deployment. */
   mcpStreams: { perCredential: number; perDeployment: number };
   reconciler: {
@@ -172,6 +179,8 @@ export interface Config {
     store: 'postgres' | 'memory';
     /** Authenticated requests per API key or session per minute. */
     requestsPerMinute: number;
+    /** Authenticated requests per user per minute, all their keys and sessions together. */
+    requestsPerMinutePerUser: number;
     /** Login and password-reset attempts per client IP per window. */
     loginPerIp: number;
     /** Failed logins (and reset requests) per account per window before a growing lockout. */
@@ -314,6 +323,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
       trustedProxyHeader: env.HANGAR_TRUSTED_PROXY_HEADER,
     },
     deploymentQuota: env.HANGAR_DEPLOYMENT_QUOTA,
+    userQuotas: { deployments: env.HANGAR_USER_DEPLOYMENT_QUOTA, teams: env.HANGAR_USER_TEAM_QUOTA, apiKeys: env.HANGAR_USER_API_KEY_QUOTA },
     mcpStreams: { perCredential: env.HANGAR_MCP_STREAMS_PER_KEY, perDeployment: env.HANGAR_MCP_STREAMS_PER_DEPLOYMENT },
     reconciler: {
       enabled: env.HANGAR_RECONCILER === 'on',
@@ -326,6 +336,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
     rateLimits: {
       store: env.HANGAR_RATE_LIMIT_STORE,
       requestsPerMinute: env.HANGAR_RATE_LIMIT_PER_MINUTE,
+      requestsPerMinutePerUser: env.HANGAR_USER_RATE_LIMIT_PER_MINUTE ?? 2 * env.HANGAR_RATE_LIMIT_PER_MINUTE,
       loginPerIp: env.HANGAR_LOGIN_LIMIT_PER_IP,
       loginPerAccount: env.HANGAR_LOGIN_LIMIT_PER_ACCOUNT,
       loginWindowSeconds: env.HANGAR_LOGIN_WINDOW_SECONDS,

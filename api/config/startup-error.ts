@@ -1,10 +1,11 @@
 import { ConfigError } from './config.ts';
 import { MigrationError } from '../db/migrate.ts';
 import { maskText } from '../platform/mask.ts';
+import { UnsandboxedPublicHostError } from '../machines/sandbox/start-policy.ts';
 
 /** Describes a start-up failure in one line an operator can act on, without a stack trace. */
 export function describeStartupError(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof MigrationError) return error.message;
+  if (error instanceof ConfigError || error instanceof MigrationError || error instanceof UnsandboxedPublicHostError) return error.message;
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') return `Cannot reach the database (${code}).`;

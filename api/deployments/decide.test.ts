@@ -13,6 +13,7 @@ function dep(overrides: Partial<DeploymentView> = {}): DeploymentView {
     generation: 1,
     stateChangedAt: ago(10 * 60_000),
     restartRequestedAt: null,
+    missingFields: [],
     healthFailures: 0,
     restartCount: 0,
     restartWindowAt: null,
@@ -37,6 +38,14 @@ function machine(overrides: Partial<MachineStatus> = {}): MachineStatus {
 }
 
 const critical = [{ name: 'runner', status: 'critical' as const, updatedAt: undefined }];
+
+describe('a deployment waiting for template values', () => {
+  it('waits while a field is missing, and is launched by the reconciler once nothing is', () => {
+    expect(decideMove(dep({ state: 'awaiting_config', missingFields: ['TOKEN'] }), undefined, NOW, S)).toMatchObject({ kind: 'observe', state: 'awaiting_config', reason: 'waiting for TOKEN' });
+    expect(decideMove(dep({ state: 'awaiting_config' }), undefined, NOW, S)).toMatchObject({ kind: 'create', state: 'provisioning', reason: 'creating machine' });
+    expect(decideMove(dep({ state: 'awaiting_config', missingFields: ['TOKEN'], desiredState: 'deleted' }), undefined, NOW, S)).toMatchObject({ kind: 'finish_delete' });
+  });
+});
 
 describe('decideMove', () => {
   it('creates a machine for a new deployment, and recreates one deleted behind our back', () => {

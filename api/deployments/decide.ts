@@ -50,6 +50,8 @@ export interface DeploymentView {
   generation: number;
   stateChangedAt: Date;
   restartRequestedAt: Date | null;
+  /** Required template fields still without a value: a deployment waits in `awaiting_config` while any are. */
+  missingFields: readonly string[];
   healthFailures: number;
   restartCount: number;
   restartWindowAt: Date | null;
@@ -152,6 +154,9 @@ export function decideMove(dep: DeploymentView, machine: MachineStatus | undefin
   }
 
   // desired: running
+  if (dep.state === 'awaiting_config' && dep.missingFields.length > 0) {
+    return { kind: 'observe', state: 'awaiting_config', reason: `waiting for ${dep.missingFields.join(', ')}`, counters: counters(dep) };
+  }
   // A machine in a transient state cannot be restarted (Fly answers 412): wait for it to settle first.
   if (dep.restartRequestedAt && machine && !TRANSIENT.has(machine.state)) {
     return { kind: 'restart', machineId: machine.id, state: 'restarting', reason: 'restart requested', counters: FRESH };
@@ -164,7 +169,7 @@ export function decideMove(dep: DeploymentView, machine: MachineStatus | undefin
     return { kind: 'observe', state: 'failed', reason: 'failed; start or restart it to try again', counters: counters(dep) };
   }
   if (!machine) {
-    return { kind: 'create', state: 'provisioning', reason: dep.state === 'pending' ? 'creating machine' : 'machine missing; recreating it' };
+    return { kind: 'create', state: 'provisioning', reason: dep.state === 'pending' || dep.state === 'awaiting_config' ? 'creating machine' : 'machine missing; recreating it' };
   }
   if (machine.generation !== undefined && machine.generation < dep.generation && !TRANSIENT.has(machine.state)) {
     return { kind: 'update', machineId: machine.id, version: machine.version, state: 'restarting', reason: `rolling to generation ${dep.generation}` };

@@ -3,7 +3,8 @@ import type pg from 'pg';
 /**
  * Reconciler leases on deployment rows. A claim takes due rows that nobody holds (or whose lease expired)
  * with FOR UPDATE SKIP LOCKED, so any number of Hangar instances share the work and never act on the
- * same deployment at once. "Now" is a parameter, so tests drive time.
+ * same deployment at once. "Now" is a parameter, so tests drive time. A deployment waiting for template
+ * values is not due until nothing is missing or it is deleted: the reconciler then launches or removes it.
  */
 
 /** Claims up to `limit` due deployments for `holder` until `now + leaseMs`; returns their ids. */
@@ -17,7 +18,7 @@ export async function claimDueDeployments(
        FROM (SELECT id FROM deployments
               WHERE next_reconcile_at <= $3
                 AND (lease_expires_at IS NULL OR lease_expires_at < $3)
-                AND state <> 'awaiting_config'
+                AND NOT (state = 'awaiting_config' AND desired_state <> 'deleted' AND cardinality(missing_fields) > 0)
               ORDER BY next_reconcile_at
               LIMIT $4
               FOR UPDATE SKIP LOCKED) due
@@ -32,7 +33,8 @@ export async function claimDueDeployments(
 export async function countBacklog(pool: pg.Pool, now: Date): Promise<number> {
   const result = await pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM deployments
-      WHERE next_reconcile_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at < $1) AND state <> 'awaiting_config'`,
+      WHERE next_reconcile_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at < $1)
+        AND NOT (state = 'awaiting_config' AND desired_state <> 'deleted' AND cardinality(missing_fields) > 0)`,
     [now],
   );
   return result.rows[0]?.n ?? 0;

@@ -1,3 +1,4 @@
+import { assertUserDeploymentQuota } from '../users/quotas.ts';
 import type { Deployment, Prisma, Team } from '../db/generated/client.ts';
 import { ConflictError, NotFoundError, PolicyError } from '../http/errors.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -113,6 +114,7 @@ export async function recordDeployment(ctx: DeploymentContext, team: Team, input
     if (live >= services.config.deploymentQuota) {
       throw new PolicyError(`The team already has ${live} deployments (quota ${services.config.deploymentQuota})`, 'quota_exceeded');
     }
+    await assertUserDeploymentQuota(tx, principal.userId, services.config.userQuotas.deployments);
     if (await tx.deployment.findUnique({ where: { teamId_name: { teamId: team.id, name: input.name } }, select: { id: true } })) {
       throw new ConflictError(`A deployment named ${input.name} already exists in this team`, 'name_taken');
     }
@@ -238,10 +240,10 @@ export async function requestLifecycle(ctx: DeploymentContext, dep: Deployment, 
   if (action === 'start' && dep.state === 'awaiting_config') {
     throw new ConflictError('The deployment is waiting for configuration values', 'awaiting_config');
   }
-  // The reconciler never claims `awaiting_config` rows; a deleted one goes back to `pending` so it is cleaned up.
+  // Intent only: the reconciler claims a deleted `awaiting_config` row too (api/deployments/lease.ts) and removes it.
   const data: Prisma.DeploymentUpdateInput =
     action === 'delete'
-      ? { desiredState: 'deleted', ...(dep.state === 'awaiting_config' ? { state: 'pending', stateChangedAt: now } : {}) }
+      ? { desiredState: 'deleted' }
       : action === 'stop'
         ? { desiredState: 'stopped' }
         : action === 'start'

@@ -19,6 +19,8 @@ export interface AppEnv {
     teamAccess: TeamAccess;
     /** Set by the guard of deployment routes: the deployment of the path, the caller's role on it checked. */
     deployment: Deployment;
+    /** Teams this request entered by global-admin power (not membership), already written to their audit log. */
+    adminTeamAccess: Set<string> | undefined;
   };
 }
 

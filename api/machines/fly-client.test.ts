@@ -218,7 +218,7 @@ describe('machines', () => {
     await fly.client.waitForState(app, id!, 'started', 5);
     fly.fake.crash(app, id!, { exitCode: 137, oomKilled: true });
     const events = await eventually(() => fly.client.listEvents(app, id!), (list) => list.some((e) => e.type === 'exit'));
-    expect(events.find((e) => e.type === 'exit')!.request!.exit_event).toMatchObject({ exit_code: 137, oom_killed: true });
+    expect(events.find((e) => e.type === 'exit')!.request!.MonitorEvent!.exit_event).toMatchObject({ exit_code: 137, oom_killed: true });
   });
 });
 

@@ -150,12 +150,14 @@ describe('machines', () => {
     expect(fly.fake.machines(APP)[0]!.state).toBe('started');
   });
 
-  it('reports the last exit with its code and OOM flag', async () => {
+  it.each(['monitor', 'top'] as const)('reports the last exit with its code and OOM flag (exit under %s)', async (shape) => {
+    fly.fake.world.exitReply = shape;
     const home = await driver.ensureTenant(TEAM);
     const id = await running(home);
     fly.fake.crash(APP, id, { exitCode: 137, oomKilled: true });
     const machine = await eventually(() => driver.getMachine(home, id), (m) => m?.lastExit !== undefined);
     expect(machine!.lastExit).toMatchObject({ exitCode: 137, oomKilled: true, at: expect.any(String) });
+    fly.fake.world.exitReply = 'monitor';
   });
 
   it('destroys; a destroyed or missing machine is success and reads as absent', async () => {

@@ -13,7 +13,7 @@ import type { Config } from '../config/config.ts';
 import type { FlyCallObserver } from '../metrics/hangar-metrics.ts';
 import { FlyClient } from './fly-client.ts';
 import { FlyError } from './fly-errors.ts';
-import type { FlyMachine } from './fly-types.ts';
+import type { FlyExitEvent, FlyMachine, FlyMachineEvent } from './fly-types.ts';
 import { buildMachineConfig, FLYCAST_PORT, METADATA, type MachineConfigOptions } from './machine-config.ts';
 
 export interface FlyDriverOptions extends MachineConfigOptions {
@@ -74,10 +74,16 @@ export function toMachineStatus(machine: FlyMachine, appName: string): MachineSt
   };
 }
 
+/** The exit an event reports, where fly-go's `GetExitCode` looks: `MonitorEvent.exit_event` first. */
+function exitOf(event: FlyMachineEvent): FlyExitEvent | undefined {
+  if (event.type !== 'exit') return undefined;
+  return event.request?.MonitorEvent?.exit_event ?? event.request?.exit_event;
+}
+
 function lastExit(machine: FlyMachine): MachineExit | undefined {
-  const exits = (machine.events ?? []).filter((event) => event.type === 'exit' && event.request?.exit_event);
+  const exits = (machine.events ?? []).filter((event) => exitOf(event) !== undefined);
   const latest = exits.sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0))[0];
-  const exit = latest?.request?.exit_event;
+  const exit = latest ? exitOf(latest) : undefined;
   if (!latest || !exit) return undefined;
   return {
     exitCode: exit.exit_code,

@@ -139,7 +139,18 @@ export interface FlyCheckStatus {
   updated_at?: string;
 }
 
-/** [MachineEvent] Exit events carry `request.exit_event.{exit_code, oom_killed}` and `request.restart_count`. */
+/** A machine's exit as fly-go's `MachineExitEvent` decodes it. */
+export interface FlyExitEvent {
+  exit_code?: number;
+  oom_killed?: boolean;
+  exited_at?: string;
+  requested_stop?: boolean;
+}
+
+/**
+ * [MachineEvent] Exit events carry `request.restart_count` and the exit under `request.MonitorEvent.exit_event`
+ * or `request.exit_event` (fly-go's `MachineRequest.GetExitCode` reads the first, then the second).
+ */
 export interface FlyMachineEvent {
   id?: string;
   type?: string;
@@ -148,7 +159,8 @@ export interface FlyMachineEvent {
   /** Milliseconds since the epoch. */
   timestamp?: number;
   request?: {
-    exit_event?: { exit_code?: number; oom_killed?: boolean; exited_at?: string; requested_stop?: boolean };
+    exit_event?: FlyExitEvent;
+    MonitorEvent?: { exit_event?: FlyExitEvent };
     restart_count?: number;
     [key: string]: unknown;
   };

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -44,6 +44,8 @@ describe('LocalMachineDriver', () => {
     logger,
     healthIntervalMs: 100,
     serverCommand: (plan) => [process.execPath, EVERYTHING, 'stdio', ...plan.args],
+    // The fixture server lives in the repo's node_modules, which no sandbox sees; the sandbox has its own tests.
+    sandbox: false,
   });
   let home: TenantHome;
 
@@ -157,18 +159,43 @@ describe('LocalMachineDriver', () => {
   });
 });
 
-describe('LocalMachineDriver with the real npx download', () => {
-  it('deploys @modelcontextprotocol/server-everything from the npm registry', { timeout: 120_000 }, async () => {
+describe('LocalMachineDriver with the real npx download, sandboxed', () => {
+  it('deploys @modelcontextprotocol/server-everything from the npm registry inside the sandbox', { timeout: 120_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hangar-local-npx-'));
     const driver = new LocalMachineDriver({ dataDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 200 });
+    expect(driver.sandbox?.bwrap).toMatch(/\/bwrap$/);
     try {
       const home = await driver.ensureTenant('team_npx');
-      await driver.setSecrets(home, tokenSecret('dep_npx'));
-      const machine = await driver.createMachine(home, planFor('dep_npx', { secretNames: [] }));
+      await driver.setSecrets(home, { ...tokenSecret('dep_npx'), [deploymentSecretName('dep_npx', 'API_KEY')]: CANARY });
+      const machine = await driver.createMachine(home, planFor('dep_npx'));
       await waitFor(async () => (await driver.getMachine(home, machine.id))?.checks[0]?.status === 'passing', 100_000);
       const { client } = await connectClient((await driver.getMachine(home, machine.id))?.endpoint ?? '', TOKEN);
       expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo');
+      const env = JSON.parse(firstText(await client.callTool({ name: 'get-env', arguments: {} }))) as Record<string, string>;
+      // npx adds its own npm_* variables; nothing of the API's or the runner's environment is there.
+      expect(Object.keys(env).filter((name) => name.startsWith('HANGAR_') || name.startsWith('FLY_'))).toEqual([]);
+      expect(env).toMatchObject({
+        HOME: '/home/mcp',
+        TMPDIR: '/tmp',
+        LANG: 'C.UTF-8',
+        npm_config_cache: '/home/mcp/.npm',
+        npm_config_update_notifier: 'false',
+        GREETING: 'hello',
+        API_KEY: CANARY,
+      });
       await client.close();
+      const dir = join(dataDir, 'machines', 'dep_npx');
+      if (process.getuid?.() === 0) {
+        const owner = statSync(dir);
+        expect(owner.uid).toBeGreaterThanOrEqual(2_000_000);
+        expect(owner.mode & 0o777).toBe(0o700);
+        expect(existsSync(join(dir, 'home', '.npm'))).toBe(true);
+      }
+      // bwrap does not forward SIGTERM: the init scripts do, so a stop is a clean exit, not a kill.
+      await driver.stopMachine(home, machine.id);
+      expect(await driver.getMachine(home, machine.id)).toMatchObject({ state: 'stopped', lastExit: { exitCode: 0 } });
+      await driver.destroyMachine(home, machine.id);
+      expect(existsSync(dir)).toBe(false);
     } finally {
       await driver.close();
       rmSync(dataDir, { recursive: true, force: true });

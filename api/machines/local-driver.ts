@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../platform/logger.ts';
@@ -15,9 +15,11 @@ import {
   type TenantHome,
 } from './driver.ts';
 import { packageCommand, secretMappings } from './machine-config.ts';
+import { detectSandbox, runtimeEntries, type SandboxTools } from './sandbox/detect.ts';
+import { allocateUid, DEFAULT_LIMITS, SANDBOX_HOME, SANDBOX_NPM_CACHE, SANDBOX_TMP, sandboxCommand, type SandboxLimits } from './sandbox/command.ts';
 
 export interface LocalMachineDriverOptions {
-  /** Machines work in `<dataDir>/machines/<deploymentId>/`; npx shares `<dataDir>/npm-cache`. */
+  /** Machines work in `<dataDir>/machines/<deploymentId>/`; unsandboxed npx shares `<dataDir>/npm-cache`. */
   dataDir: string;
   logger: Logger;
   /** How to start the runner program (default: this Node + tsx + runner/main.ts). */
@@ -28,6 +30,13 @@ export interface LocalMachineDriverOptions {
   healthIntervalMs?: number;
   /** PATH given to machines (default: this Node's directory, then /usr/local/bin:/usr/bin:/bin). */
   path?: string;
+  /**
+   * The sandbox (api/machines/sandbox/): default, the tools found on this process's PATH, so with `bwrap`
+   * present every machine runs sandboxed. `false` runs plain processes (driver tests with repo fixtures).
+   */
+  sandbox?: SandboxTools | false;
+  /** Resource limits inside the sandbox (default DEFAULT_LIMITS). */
+  limits?: SandboxLimits;
 }
 
 interface LocalTenant {
@@ -47,6 +56,8 @@ interface LocalMachine {
   check: MachineCheck | undefined;
   lastExit: MachineExit | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** The host uid the sandbox runs as (root hosts only). */
+  uid: number | undefined;
   /** The server's last stderr lines (as the runner logged them, masked), for the exit's `lastLines`. */
   recent: string[];
 }
@@ -76,16 +87,23 @@ const STOP_GRACE_MS = 8000;
  * the Fly driver's naming (machine-config secretMappings): tenant secret `DEP_<ID>_<NAME>` becomes `<NAME>`
  * in the machine, and `HANGAR_RUNNER_TOKEN` (the runner's bearer token) is always one of them. Exits are not restarted here: the
  * reconciler sees `failed` (with `lastExit`) and restarts, as it does for health failures on Fly.
- * Not an isolation boundary: machines run as the API's OS user.
+ * With `bwrap` on PATH (see `sandbox`) each machine's MCP server runs in a sandbox of its own (SECURITY.md,
+ * "Local mode"): own host uid when Hangar runs as root, own user/mount/PID/IPC namespaces, read-only runtime,
+ * its own writable home and /tmp (removed on destroy), its own npm cache. The runner stays outside, on
+ * loopback, holding its token; the server cannot see its process or environment (own PID namespace).
+ * Without the sandbox, machines run as the API's OS user and are no isolation boundary.
  */
 export class LocalMachineDriver implements MachineDriver {
   readonly kind = 'local' as const;
   private readonly tenants = new Map<string, LocalTenant>();
   private readonly machines = new Map<string, LocalMachine>();
   private readonly healthIntervalMs: number;
+  /** The sandbox's tools, or undefined when machines run unsandboxed. */
+  readonly sandbox: SandboxTools | undefined;
 
   constructor(private readonly options: LocalMachineDriverOptions) {
     this.healthIntervalMs = options.healthIntervalMs ?? 5000;
+    this.sandbox = options.sandbox === false ? undefined : (options.sandbox ?? detectSandbox(process.env.PATH));
   }
 
   async ensureTenant(teamId: string): Promise<TenantHome> {
@@ -111,6 +129,11 @@ export class LocalMachineDriver implements MachineDriver {
   async unsetSecrets(home: TenantHome, names: string[]): Promise<void> {
     const tenant = this.tenantOf(home);
     if (names.some((name) => tenant.secrets.delete(name))) tenant.secretsVersion++;
+  }
+
+  /** Where machines work (`<dataDir>/machines/<id>/`): Hangar's data dir in local mode. */
+  get dataDir(): string {
+    return this.options.dataDir;
   }
 
   /** The runner process id of a running machine (operators and tests; Fly has no equivalent). */
@@ -143,6 +166,7 @@ export class LocalMachineDriver implements MachineDriver {
       check: undefined,
       lastExit: undefined,
       timer: undefined,
+      uid: undefined,
       recent: [],
     };
     this.machines.set(machine.id, machine);
@@ -195,14 +219,18 @@ export class LocalMachineDriver implements MachineDriver {
     const { plan } = machine;
     this.assertSecretsReady(tenant, plan);
     const dir = this.machineDir(plan);
-    await mkdir(join(dir, 'home'), { recursive: true });
-    await mkdir(join(dir, 'tmp'), { recursive: true });
+    const sandbox = this.sandbox;
+    const home = join(dir, 'home');
+    const tmp = join(dir, 'tmp');
+    await mkdir(home, { recursive: true });
+    await mkdir(tmp, { recursive: true });
+    if (sandbox) await this.prepareSandboxDirs(machine, dir, [home, tmp]);
     const env: Record<string, string> = {
       PATH: this.options.path ?? `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
-      HOME: join(dir, 'home'),
-      TMPDIR: join(dir, 'tmp'),
+      HOME: sandbox ? SANDBOX_HOME : home,
+      TMPDIR: sandbox ? SANDBOX_TMP : tmp,
       LANG: 'C.UTF-8',
-      npm_config_cache: join(this.options.dataDir, 'npm-cache'),
+      npm_config_cache: sandbox ? SANDBOX_NPM_CACHE : join(this.options.dataDir, 'npm-cache'),
       npm_config_update_notifier: 'false',
       ...plan.env,
       HANGAR_RUNNER_SECRET_NAMES: plan.secretNames.join(','),
@@ -212,7 +240,8 @@ export class LocalMachineDriver implements MachineDriver {
       if (value !== undefined) env[name] = value;
     }
     const log = this.options.logger.child({ machineId: machine.id, deploymentId: plan.deploymentId });
-    const serverCommand = this.options.serverCommand?.(plan) ?? packageCommand(plan.runtime, plan.packageRef, plan.args);
+    const command = this.options.serverCommand?.(plan) ?? packageCommand(plan.runtime, plan.packageRef, plan.args);
+    const serverCommand = sandbox ? this.sandboxed(sandbox, machine, home, tmp, command, env.PATH ?? '') : command;
     const runner = new RunnerProcess({
       runnerCommand: this.options.runnerCommand,
       runnerArgs: [],
@@ -251,6 +280,34 @@ export class LocalMachineDriver implements MachineDriver {
     Object.assign(machine, { process: undefined, timer: undefined, port: undefined, state: stopping ? 'stopped' : 'failed' });
     machine.check = { name: CHECK_NAME, status: 'critical', updatedAt: new Date().toISOString() };
     this.options.logger.info({ machineId: machine.id, exitCode, stopping }, 'local machine exited');
+  }
+
+  /** As root: the machine's dirs belong to its own uid (0700); the data dir must be traversable (0711). */
+  private async prepareSandboxDirs(machine: LocalMachine, dir: string, writable: string[]): Promise<void> {
+    if (!this.sandbox?.setpriv) return;
+    const inUse = new Set([...this.machines.values()].flatMap((m) => (m !== machine && m.uid !== undefined ? [m.uid] : [])));
+    machine.uid ??= allocateUid(machine.plan.deploymentId, inUse);
+    await chmod(this.options.dataDir, 0o711);
+    await chmod(join(this.options.dataDir, 'machines'), 0o711);
+    for (const path of [dir, ...writable]) {
+      await chown(path, machine.uid, machine.uid);
+      await chmod(path, 0o700);
+    }
+  }
+
+  private sandboxed(tools: SandboxTools, machine: LocalMachine, home: string, tmp: string, command: string[], path: string): string[] {
+    const programs = [process.execPath, ...['npx', 'npm', 'uvx', 'uv', 'python3'].flatMap((name) => path.split(':').map((dir) => join(dir, name)))];
+    return sandboxCommand({
+      tools,
+      runtime: runtimeEntries(programs),
+      homeDir: home,
+      tmpDir: tmp,
+      uid: machine.uid ?? 0,
+      gid: machine.uid ?? 0,
+      limits: this.options.limits ?? DEFAULT_LIMITS,
+      nodePath: process.execPath,
+      command,
+    });
   }
 
   private async probe(machine: LocalMachine, runner: RunnerProcess): Promise<void> {

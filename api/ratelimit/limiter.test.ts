@@ -57,4 +57,19 @@ describe.each(['memory', 'postgres'] as const)('%s limiter', (kind) => {
     await limiter.reset('k1');
     expect(await limiter.hit('k1', rule, at(2))).toEqual({ allowed: true });
   });
+
+  it('hitAll counts every bucket at once: concurrent hits on a shared bucket are exact, the longest wait wins', async () => {
+    const perKey: RateRule = { limit: 10, windowSeconds: 60 };
+    const perUser: RateRule = { limit: 5, windowSeconds: 60 };
+    // Two keys of one user, four hits each, at the same instant: exactly 5 pass in total (the user bucket).
+    const hits = (key: string) => limiter.hitAll([{ key, rule: perKey }, { key: 'usr:1', rule: perUser }], at(0));
+    const decisions = await Promise.all([...Array.from({ length: 4 }, () => hits('key:a')), ...Array.from({ length: 4 }, () => hits('key:b'))]);
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(5);
+    expect(decisions.filter((d) => !d.allowed)).toEqual(Array.from({ length: 3 }, () => ({ allowed: false, retryAfterSeconds: 60 })));
+    // A third key of the same user starts with an empty bucket of its own but is still refused.
+    expect(await hits('key:c')).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(await limiter.hitAll([{ key: 'key:d', rule: perKey }, { key: 'usr:2', rule: { limit: 1, windowSeconds: 120 } }], at(0))).toEqual({ allowed: true });
+    expect(await limiter.hitAll([{ key: 'key:d', rule: perKey }, { key: 'usr:2', rule: { limit: 1, windowSeconds: 120 } }], at(30))).toEqual({ allowed: false, retryAfterSeconds: 90 });
+    expect(await limiter.hitAll([{ key: 'key:e', rule: perKey }, { key: 'usr:1', rule: perUser }], at(60))).toEqual({ allowed: true });
+  });
 });

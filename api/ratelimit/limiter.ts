@@ -17,6 +17,11 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
 export interface RateLimiter {
   /** Counts one hit on `key` and says whether it is within `rule`. */
   hit(key: string, rule: RateRule, now: Date): Promise<RateDecision>;
+  /**
+   * Counts one hit on each bucket at once (one transaction in PostgreSQL, so a second bucket costs no extra
+   * round trip): allowed only when every bucket allows, otherwise the longest `retryAfterSeconds`.
+   */
+  hitAll(hits: ReadonlyArray<{ key: string; rule: RateRule }>, now: Date): Promise<RateDecision>;
   /** Says whether `key` is locked out now, without counting a hit. */
   peek(key: string, now: Date): Promise<RateDecision>;
   /** Forgets `key` (a successful login clears its account's failures). */
@@ -55,6 +60,13 @@ export function applyHit(prior: BucketState | undefined, rule: RateRule, now: Da
   return { next, decision: { allowed: false, retryAfterSeconds: secondsUntil(windowEnd, now) } };
 }
 
+/** One decision from several buckets': denied when any is, with the longest wait. */
+export function combineDecisions(decisions: readonly RateDecision[]): RateDecision {
+  let wait = 0;
+  for (const d of decisions) if (!d.allowed) wait = Math.max(wait, d.retryAfterSeconds);
+  return wait > 0 ? { allowed: false, retryAfterSeconds: wait } : { allowed: true };
+}
+
 function secondsUntil(at: Date, now: Date): number {
   return Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 1000));
 }
@@ -67,6 +79,14 @@ export function createMemoryRateLimiter(): RateLimiter {
       const { next, decision } = applyHit(buckets.get(key), rule, now);
       buckets.set(key, next);
       return decision;
+    },
+    async hitAll(hits, now) {
+      const decisions = hits.map(({ key, rule }) => {
+        const { next, decision } = applyHit(buckets.get(key), rule, now);
+        buckets.set(key, next);
+        return decision;
+      });
+      return combineDecisions(decisions);
     },
     async peek(key, now) {
       const locked = buckets.get(key)?.lockedUntil;

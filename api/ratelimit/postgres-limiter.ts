@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import { applyHit, type BucketState, type RateLimiter } from './limiter.ts';
+import { applyHit, combineDecisions, type BucketState, type RateDecision, type RateLimiter, type RateRule } from './limiter.ts';
 
 interface BucketRow {
+  key: string;
   count: number;
   window_start: Date;
   locked_until: Date | null;
@@ -13,38 +14,51 @@ interface BucketRow {
  * (`FOR UPDATE`) inside a short transaction, so concurrent hits on one key are counted exactly.
  */
 export function createPostgresRateLimiter(pool: pg.Pool): RateLimiter {
-  return {
-    async hit(key, rule, now) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query(
-          'INSERT INTO rate_limit_buckets (key, count, window_start, strikes) VALUES ($1, 0, $2, 0) ON CONFLICT (key) DO NOTHING',
-          [key, now],
-        );
-        const { rows } = await client.query<BucketRow>(
-          'SELECT count, window_start, locked_until, strikes FROM rate_limit_buckets WHERE key = $1 FOR UPDATE',
-          [key],
-        );
-        const row = rows[0];
+  /** Every bucket in one transaction and the same five statements, however many; rows locked in key order. */
+  async function hitBuckets(hits: ReadonlyArray<{ key: string; rule: RateRule }>, now: Date): Promise<RateDecision> {
+    const keys = hits.map((h) => h.key);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        'INSERT INTO rate_limit_buckets (key, count, window_start, strikes) SELECT k, 0, $2, 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING',
+        [keys, now],
+      );
+      const { rows } = await client.query<BucketRow>(
+        'SELECT key, count, window_start, locked_until, strikes FROM rate_limit_buckets WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE',
+        [keys],
+      );
+      const byKey = new Map(rows.map((r) => [r.key, r]));
+      const decisions: RateDecision[] = [];
+      const nexts: BucketState[] = [];
+      for (const { key, rule } of hits) {
+        const row = byKey.get(key);
         const prior: BucketState | undefined =
           row && (row.count > 0 || row.locked_until || row.strikes > 0)
             ? { count: row.count, windowStart: row.window_start, lockedUntil: row.locked_until, strikes: row.strikes }
             : undefined;
         const { next, decision } = applyHit(prior, rule, now);
-        await client.query(
-          'UPDATE rate_limit_buckets SET count = $2, window_start = $3, locked_until = $4, strikes = $5 WHERE key = $1',
-          [key, next.count, next.windowStart, next.lockedUntil, next.strikes],
-        );
-        await client.query('COMMIT');
-        return decision;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
+        decisions.push(decision);
+        nexts.push(next);
       }
-    },
+      await client.query(
+        `UPDATE rate_limit_buckets AS b SET count = u.count, window_start = u.window_start, locked_until = u.locked_until, strikes = u.strikes
+           FROM unnest($1::text[], $2::int[], $3::timestamp(3)[], $4::timestamp(3)[], $5::int[]) AS u(key, count, window_start, locked_until, strikes)
+          WHERE b.key = u.key`,
+        [keys, nexts.map((n) => n.count), nexts.map((n) => n.windowStart), nexts.map((n) => n.lockedUntil), nexts.map((n) => n.strikes)],
+      );
+      await client.query('COMMIT');
+      return combineDecisions(decisions);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+  return {
+    hit: (key, rule, now) => hitBuckets([{ key, rule }], now),
+    hitAll: hitBuckets,
     async peek(key, now) {
       const { rows } = await pool.query<{ locked_until: Date | null }>('SELECT locked_until FROM rate_limit_buckets WHERE key = $1', [key]);
       const locked = rows[0]?.locked_until;

@@ -3,8 +3,9 @@ import { auditActor } from '../audit/audit-context.ts';
 import { authorized, requireAuth, visibleTeamsWhere } from '../auth/permissions.ts';
 import { errorResponses, jsonBody, jsonContent } from '../auth/schemas.ts';
 import type { App } from '../http/context.ts';
-import { ConflictError } from '../http/errors.ts';
-import { SlugSchema, TeamParams, TeamSchema, teamView } from './schemas.ts';
+import { ConflictError, ForbiddenError } from '../http/errors.ts';
+import { PolicyChangeSchema, SlugSchema, storedPolicy, TeamParams, TeamSchema, teamView } from './schemas.ts';
+import { assertUserTeamQuota } from '../users/quotas.ts';
 import { createTeam, hasLiveDeployments, transferOwnership } from './team-service.ts';
 
 const NameSchema = z.string().trim().min(1).max(100).openapi({ example: 'Acme' });
@@ -20,7 +21,7 @@ const create = authorized(
   createRoute({
     method: 'post', path: '/v1/teams', tags: ['teams'], summary: 'Create a team; the caller becomes its owner',
     request: { body: jsonBody(z.object({ name: NameSchema, slug: SlugSchema.optional() })) },
-    responses: { 201: jsonContent(TeamSchema, 'Created'), ...errorResponses(400, 401, 403, 409) },
+    responses: { 201: jsonContent(TeamSchema, 'Created'), ...errorResponses(400, 401, 403, 409, 422) },
   }),
   { access: 'signed_in', scope: 'write' },
 );
@@ -34,11 +35,21 @@ const get = authorized(
 );
 const patch = authorized(
   createRoute({
-    method: 'patch', path: '/v1/teams/{team}', tags: ['teams'], summary: 'Rename a team or change its slug',
-    request: { params: TeamParams, body: jsonBody(z.object({ name: NameSchema.optional(), slug: SlugSchema.optional() })) },
+    method: 'patch', path: '/v1/teams/{team}', tags: ['teams'],
+    summary: 'Rename a team or change its slug (owner), or change its admission policy (admins and the owner)',
+    request: {
+      params: TeamParams,
+      body: jsonBody(
+        z.object({
+          name: NameSchema.optional(),
+          slug: SlugSchema.optional(),
+          policy: PolicyChangeSchema.optional(),
+        }).strict(),
+      ),
+    },
     responses: { 200: jsonContent(TeamSchema, 'Updated'), ...errorResponses(400, 401, 403, 404, 409) },
   }),
-  { access: 'team', role: 'owner', scope: 'write' },
+  { access: 'team', role: 'admin', scope: 'write' },
 );
 const remove = authorized(
   createRoute({
@@ -73,7 +84,10 @@ export function registerTeamRoutes(app: App): void {
     if (principal.teamId) throw new ConflictError('A team-narrowed key cannot create teams', 'key_narrowed');
     const services = c.get('services');
     const body = c.req.valid('json');
-    const team = await services.db.$transaction((tx) => createTeam(tx, { name: body.name, slug: body.slug, ownerId: principal.userId, personal: false, now: services.clock.now() }));
+    const team = await services.db.$transaction(async (tx) => {
+      await assertUserTeamQuota(tx, principal.userId, services.config.userQuotas.teams);
+      return createTeam(tx, { name: body.name, slug: body.slug, ownerId: principal.userId, personal: false, now: services.clock.now() });
+    });
     await services.audit.record({ ...auditActor(c), action: 'team.create', resourceType: 'team', resourceId: team.id, teamId: team.id, data: { slug: team.slug } });
     return c.json(teamView(team, 'owner'), 201);
   });
@@ -85,11 +99,20 @@ export function registerTeamRoutes(app: App): void {
     const { team, role } = c.get('teamAccess');
     const services = c.get('services');
     const body = c.req.valid('json');
+    if ((body.name !== undefined || body.slug !== undefined) && role !== 'owner') throw new ForbiddenError('Only the owner renames a team or changes its slug', 'insufficient_role');
     if (body.slug && body.slug !== team.slug && (await services.db.team.findUnique({ where: { slug: body.slug } }))) {
       throw new ConflictError('That team slug is taken', 'slug_taken');
     }
-    const updated = await services.db.team.update({ where: { id: team.id }, data: { ...(body.name ? { name: body.name } : {}), ...(body.slug ? { slug: body.slug } : {}) } });
-    await services.audit.record({ ...auditActor(c), action: 'team.update', resourceType: 'team', resourceId: team.id, teamId: team.id, data: { name: updated.name, slug: updated.slug } });
+    const before = storedPolicy(team);
+    const policy = body.policy ? { ...before, ...body.policy } : undefined;
+    const updated = await services.db.team.update({
+      where: { id: team.id },
+      data: { ...(body.name ? { name: body.name } : {}), ...(body.slug ? { slug: body.slug } : {}), ...(policy ? { policy } : {}) },
+    });
+    if (body.name !== undefined || body.slug !== undefined) {
+      await services.audit.record({ ...auditActor(c), action: 'team.update', resourceType: 'team', resourceId: team.id, teamId: team.id, data: { name: updated.name, slug: updated.slug } });
+    }
+    if (policy) await services.audit.record({ ...auditActor(c), action: 'team.policy.update', resourceType: 'team', resourceId: team.id, teamId: team.id, data: { from: before, to: policy } });
     return c.json(teamView(updated, role), 200);
   });
   app.openapi(remove, async (c) => {

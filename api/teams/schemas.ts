@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Team } from '../db/generated/client.ts';
 import { TEAM_ROLES } from '../auth/principal.ts';
+import { AdmissionPolicySchema, type AdmissionPolicy } from '../packages/verdict.ts';
 
 export const TeamSchema = z
   .object({
@@ -9,6 +10,7 @@ export const TeamSchema = z
     name: z.string().openapi({ example: 'Acme' }),
     personal: z.boolean(),
     role: z.enum(TEAM_ROLES).openapi({ description: 'The caller’s effective role in this team' }),
+    policy: AdmissionPolicySchema.openapi({ description: 'The admission policy every deploy and template deploy of this team is judged by' }),
     createdAt: z.string(),
   })
   .openapi('Team');
@@ -33,7 +35,26 @@ export const MemberSchema = z
   })
   .openapi('Member');
 
+/**
+ * A change to the admission policy: only the switches given (no defaults, so a partial change keeps the
+ * others), with the same bounds as `AdmissionPolicySchema`.
+ */
+export const PolicyChangeSchema = z
+  .object({
+    rejectInstallScripts: z.boolean().optional().openapi({ example: true }),
+    rejectYoungerThanHours: z.number().int().min(0).max(8760).optional().openapi({ example: 72 }),
+    rejectTyposquats: z.boolean().optional().openapi({ example: true }),
+  })
+  .strict()
+  .openapi('AdmissionPolicyChange', { description: 'Switches to change; the ones left out keep their value' });
+
+/** The team's stored admission policy with every switch filled in (a row that fails to parse: the defaults). */
+export function storedPolicy(team: Team): AdmissionPolicy {
+  const parsed = AdmissionPolicySchema.safeParse(team.policy);
+  return parsed.success ? parsed.data : AdmissionPolicySchema.parse({});
+}
+
 /** Shapes a team row with the caller's role. */
 export function teamView(team: Team, role: z.infer<typeof TeamSchema>['role']): z.infer<typeof TeamSchema> {
-  return { id: team.id, slug: team.slug, name: team.name, personal: team.personal, role, createdAt: team.createdAt.toISOString() };
+  return { id: team.id, slug: team.slug, name: team.name, personal: team.personal, role, policy: storedPolicy(team), createdAt: team.createdAt.toISOString() };
 }

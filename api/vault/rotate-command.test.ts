@@ -83,6 +83,8 @@ describe('runningEmbeddedUrl', () => {
       const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
       writeFileSync(pidFile, `${process.pid}\n${dataDir}/postgres\n1764000000\n54321\n\n127.0.0.1\n`);
       expect(runningEmbeddedUrl(dataDir)).toBe('postgres://hangar:p%2Fw%2Bx@127.0.0.1:54321/hangar');
+      writeFileSync(pidFile, `${process.pid}\n${dataDir}/postgres\n1764000000\n54321\n${dataDir}/run\n\n`);
+      expect(runningEmbeddedUrl(dataDir)).toBe(`postgres://hangar:p%2Fw%2Bx@/hangar?host=${encodeURIComponent(`${dataDir}/run`)}&port=54321`);
       writeFileSync(pidFile, `999999999\n${dataDir}/postgres\n1764000000\n54321\n`);
       expect(runningEmbeddedUrl(dataDir)).toBeUndefined();
       rmSync(pidFile);

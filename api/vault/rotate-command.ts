@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
-import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { embeddedUrl, startEmbeddedPostgres } from '../db/embedded.ts';
 import { createPool, externalPoolConfig } from '../db/pool.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { KeyRingError, loadKeyRing } from './keyring.ts';
@@ -11,7 +11,6 @@ import { rotateVault, type RotationReport } from './rotate.ts';
 import { Vault } from './vault.ts';
 
 /** The embedded cluster's superuser and database, as api/db/embedded.ts and api/compose.ts create them. */
-const EMBEDDED_USER = 'hangar';
 const EMBEDDED_DATABASE = 'hangar';
 
 /** Raised for a bad command line; its message is the usage. */
@@ -55,7 +54,9 @@ export function runningEmbeddedUrl(dataDir: string): string | undefined {
     if ((error as { code?: string }).code !== 'EPERM') return undefined;
   }
   const password = readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim();
-  return `postgres://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
+  // postmaster.pid line 5 is the socket directory (empty when the cluster listens on TCP only).
+  const socketDir = lines[4]?.trim() || undefined;
+  return embeddedUrl({ password, port, socketDir, database: EMBEDDED_DATABASE });
 }
 
 async function connect(config: Config, logger: Logger): Promise<{ pool: pg.Pool; close(): Promise<void> }> {

@@ -39,7 +39,7 @@ async function httpClient(url: string, token: string): Promise<Client> {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hangar-bench-proxy-'));
 const config = loadConfig({ HANGAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent', HANGAR_RATE_LIMIT_PER_MINUTE: '1000000', HANGAR_RATE_LIMIT_STORE: process.env.RATE_LIMIT_STORE ?? 'postgres', PORT: '0' });
-const driver = new LocalMachineDriver({ dataDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 1000, serverCommand: () => [process.execPath, EVERYTHING, 'stdio'] });
+const driver = new LocalMachineDriver({ dataDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 1000, serverCommand: () => [process.execPath, EVERYTHING, 'stdio'], sandbox: false }); // the fixture is in node_modules, which no sandbox sees
 const hangar = await composeHangar(config, { driver, reconciler: { intervalMs: 500, busyIntervalMs: 200 } });
 const server = serve({ fetch: hangar.app.fetch, port: 0, hostname: '127.0.0.1' });
 await new Promise((r) => server.once('listening', r));

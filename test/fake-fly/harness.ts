@@ -39,7 +39,9 @@ export async function createFlyHarness(options: { fake?: FakeFlyOptions; client?
     token: options.fake?.token ?? TEST_TOKEN,
     orgSlug: fake.orgSlug,
     logger,
-    timeoutMs: 2_000,
+    // Generous: on a loaded 2-core machine a local answer can take seconds, and a timed-out GET is retried,
+    // which tests that count calls would read as a defect. Tests of timeouts set their own.
+    timeoutMs: 10_000,
     retry: { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
     ...options.client,
   });

@@ -143,7 +143,7 @@ describe('the fake Machines API', () => {
     expect(machine.restartCount).toBe(3);
     const exits = machine.events.filter((e) => e.type === 'exit');
     expect(exits).toHaveLength(4);
-    expect(exits[3]!.request).toMatchObject({ exit_event: { exit_code: 3, oom_killed: false }, restart_count: 3 });
+    expect(exits[3]!.request).toMatchObject({ MonitorEvent: { exit_event: { exit_code: 3, oom_killed: false } }, restart_count: 3 });
   });
 
   it('lets a test turn checks critical, and shows them in GET', async () => {

@@ -82,6 +82,11 @@ export class FakeWorld {
    * describes, `failed` as an envelope whose status is not success (a lease the client must release).
    */
   leaseReply: 'envelope' | 'bare' | 'failed' = 'envelope';
+  /**
+   * Where an exit event carries its exit code: `monitor` under `request.MonitorEvent.exit_event`, which
+   * fly-go's `MachineRequest.GetExitCode` reads first (the default), or `top` under `request.exit_event`.
+   */
+  exitReply: 'monitor' | 'top' = 'monitor';
   private appSeq = 0;
   private machineSeq = 0;
   private eventSeq = 0;
@@ -264,10 +269,9 @@ export class FakeWorld {
   }
 
   private exit(machine: FakeMachine, exitCode: number, oomKilled: boolean, requested: boolean): void {
-    this.addEvent(machine, 'exit', 'stopped', requested ? 'user' : 'flyd', {
-      exit_event: { exit_code: exitCode, oom_killed: oomKilled, requested_stop: requested, exited_at: new Date().toISOString() },
-      restart_count: machine.restartCount,
-    });
+    const exitEvent = { exit_code: exitCode, oom_killed: oomKilled, requested_stop: requested, exited_at: new Date().toISOString() };
+    const where = this.exitReply === 'monitor' ? { MonitorEvent: { exit_event: exitEvent } } : { exit_event: exitEvent };
+    this.addEvent(machine, 'exit', 'stopped', requested ? 'user' : 'flyd', { ...where, restart_count: machine.restartCount });
   }
 
   private setState(machine: FakeMachine, state: string, eventType?: string, source = 'flyd'): void {

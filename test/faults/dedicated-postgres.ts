@@ -25,7 +25,7 @@ const FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_pa
 export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hangar-faultdb-'));
   const port = await freePort();
-  let server: EmbeddedDatabase | undefined = await startEmbeddedPostgres({ dataDir, database: 'hangar', port, postgresFlags: FLAGS });
+  let server: EmbeddedDatabase | undefined = await startEmbeddedPostgres({ dataDir, database: 'hangar', port, postgresFlags: FLAGS, listen: 'tcp' });
   const url = `${server.url('hangar')}?sslmode=disable`;
   return {
     port,
@@ -36,7 +36,7 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
     },
     async start() {
       if (server) return;
-      server = await startEmbeddedPostgres({ dataDir, database: 'hangar', port, postgresFlags: FLAGS });
+      server = await startEmbeddedPostgres({ dataDir, database: 'hangar', port, postgresFlags: FLAGS, listen: 'tcp' });
     },
     async close() {
       await server?.stop().catch(() => undefined);

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { authorized } from '../../auth/permissions.ts';
 import { errorResponses, jsonContent } from '../../auth/schemas.ts';
 import type { App } from '../../http/context.ts';
-import { ValidationError } from '../../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../../http/cursor.ts';
 import { SlugParams, TemplateListQuery, TemplatePageSchema, TemplateSchema, templateView } from '../schemas.ts';
 import { getTemplate, listTemplates } from '../templates.ts';
 
@@ -32,10 +32,7 @@ const getRoute = authorized(
 );
 
 function readCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const slug = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z][a-z0-9-]{0,63}$/.test(slug)) throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor from this API' }]);
-  return slug;
+  return decodeCursor(cursor, /^[a-z][a-z0-9-]{0,63}$/);
 }
 
 /** `GET /v1/templates` and `GET /v1/templates/{slug}`. */
@@ -43,7 +40,7 @@ export function registerTemplateReads(app: App): void {
   app.openapi(listRoute, async (c) => {
     const { limit, cursor, retired } = c.req.valid('query');
     const { rows, next } = await listTemplates(c.get('services'), { limit, after: readCursor(cursor), includeRetired: retired === 'true' });
-    return c.json({ data: rows.map(templateView), nextCursor: next === null ? null : Buffer.from(next, 'utf8').toString('base64url') }, 200);
+    return c.json({ data: rows.map(templateView), nextCursor: next === null ? null : encodeCursor(next) }, 200);
   });
   app.openapi(getRoute, async (c) => {
     return c.json(templateView(await getTemplate(c.get('services'), c.req.valid('param').slug)), 200);

@@ -3,7 +3,7 @@ import { auditActor } from '../../audit/audit-context.ts';
 import { requireAuth } from '../../auth/permissions.ts';
 import type { Credential } from '../../db/generated/client.ts';
 import type { AppEnv } from '../../http/context.ts';
-import { ValidationError } from '../../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../../http/cursor.ts';
 import type { CredentialDeps, CredentialOwner } from '../service.ts';
 
 export type Tier = 'team' | 'user';
@@ -33,13 +33,10 @@ export async function auditCredential(c: Context<AppEnv>, action: 'create' | 'up
 
 /** Cursor = base64url of the last name shown; opaque to clients. */
 export function writeCursor(name: string | null): string | null {
-  return name === null ? null : Buffer.from(name, 'utf8').toString('base64url');
+  return name === null ? null : encodeCursor(name);
 }
 
 /** Reads a cursor made by `writeCursor`; 400 for anything else. */
 export function readCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[A-Z_][A-Z0-9_]{0,127}$/.test(name)) throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor from this API' }]);
-  return name;
+  return decodeCursor(cursor, /^[A-Z_][A-Z0-9_]{0,127}$/);
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, jsonContent } from '../../auth/schemas.ts';
 import type { App } from '../../http/context.ts';
-import { ValidationError } from '../../http/errors.ts';
+import { decodeNumericCursor } from '../../http/cursor.ts';
 import { authorizedDeployment } from '../access.ts';
 import { DeploymentEventSchema } from '../schemas.ts';
 import { DeploymentParams, PageQuery } from './params.ts';
@@ -27,8 +27,7 @@ export function registerDeploymentEvents(app: App): void {
   app.openapi(route, async (c) => {
     const dep = c.get('deployment');
     const { limit, cursor } = c.req.valid('query');
-    if (cursor !== undefined && !/^\d{1,18}$/.test(cursor)) throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor from this API' }]);
-    const after = cursor ? BigInt(cursor) : 0n;
+    const after = decodeNumericCursor(cursor) ?? 0n;
     const rows = await c.get('services').db.deploymentEvent.findMany({
       where: { deploymentId: dep.id, id: { gt: after } },
       orderBy: { id: 'asc' },

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { authorized } from '../../auth/permissions.ts';
 import { errorResponses, jsonContent } from '../../auth/schemas.ts';
 import type { App } from '../../http/context.ts';
-import { ValidationError } from '../../http/errors.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from '../../http/cursor.ts';
 import { DeploymentSchema, deploymentView } from '../schemas.ts';
 import { DEPLOYMENT_STATES } from '../states.ts';
 import { PageQuery, TeamParams } from './params.ts';
@@ -29,10 +29,11 @@ const route = authorized(
 
 /** Cursor = base64url of `<createdAt ISO>|<id>`: stable under inserts, opaque to clients. */
 function readCursor(cursor: string | undefined): { createdAt: Date; id: string } | undefined {
-  if (!cursor) return undefined;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const position = decodeCursor(cursor, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\|dep_[0-9a-z]{16}$/);
+  if (position === undefined) return undefined;
+  const [at, id] = position.split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+  if (!id || Number.isNaN(createdAt.getTime())) throw invalidCursor();
   return { createdAt, id };
 }
 
@@ -54,7 +55,7 @@ export function registerListDeployments(app: App): void {
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const nextCursor = rows.length > limit && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null;
+    const nextCursor = rows.length > limit && last ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`) : null;
     return c.json({ data: page.map((d) => deploymentView(d, services.config.publicUrl)), nextCursor }, 200);
   });
 }
