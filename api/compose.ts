@@ -25,6 +25,8 @@ import { LocalMachineDriver } from './machines/local-driver.ts';
 import { createAdmission } from './packages/admission.ts';
 import { StreamSlots } from './mcp/stream-slots.ts';
 import { UsageRecorder } from './mcp/usage.ts';
+import { CallLog, DEFAULT_CALL_LOG_SETTINGS, type CallLogSettings } from './mcp/call-log.ts';
+import { CallMetrics } from './mcp/call-metrics.ts';
 import { SecretRegistry } from './platform/mask.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { Vault } from './vault/vault.ts';
@@ -55,6 +57,8 @@ export interface ComposeOptions {
   reconciler?: Partial<ReconcilerSettings>;
   /** Close sign-ups after the first account (local mode without the sandbox: api/machines/sandbox/start-policy.ts). */
   singleAccount?: boolean;
+  /** Call log knobs beyond what config sets (tests shorten the flush interval). */
+  callLog?: Partial<CallLogSettings>;
 }
 
 const HANGAR_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -128,6 +132,12 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     logger,
     { metrics },
   );
+  const callMetrics = new CallMetrics(metrics.registry);
+  const callLog = new CallLog(
+    { pool, clock, logger, observer: callMetrics, onDrop: () => callMetrics.observeDrop() },
+    { ...DEFAULT_CALL_LOG_SETTINGS, retentionDays: config.callLogRetentionDays, ...options.callLog },
+  );
+  callLog.start();
   const services: Services = {
     config,
     db,
@@ -155,6 +165,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     metrics,
     usage: new UsageRecorder({ pool, clock, logger }),
     mcpStreams: new StreamSlots(config.mcpStreams),
+    callLog,
     singleAccount: options.singleAccount ?? false,
   };
   const app = createApp(services);
@@ -169,6 +180,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
       closed = true;
       await reconciler.stop();
       await services.usage.flush().catch(() => undefined);
+      await callLog.close().catch(() => undefined);
       await driver.close().catch(() => undefined);
       await db.$disconnect().catch(() => undefined);
       if (ownsPool) await livePool.end().catch(() => undefined);
