@@ -12,6 +12,7 @@ import { registerCredentialRoutes } from '../credentials/routes/index.ts';
 import { registerDeploymentRoutes } from '../deployments/routes/index.ts';
 import { registerValidatePackage } from '../packages/validate-route.ts';
 import { registerMcpProxy } from '../mcp/routes.ts';
+import { registerListCalls } from '../mcp/list-calls.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import { metricsMiddleware, registerMetricsRoute } from '../metrics/routes.ts';
 import { isDatabaseUnavailable } from '../db/pool.ts';
@@ -160,6 +161,7 @@ export function createApp(services: Services): App {
   registerDeploymentRoutes(app);
   registerCatalogRoutes(app);
   registerMcpProxy(app);
+  registerListCalls(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));
   app.onError((error, c) => renderError(c, error));

@@ -11,6 +11,8 @@ export interface CallRow extends CallOutcome {
   durationMs: number;
   keyId: string | null;
   at: Date;
+  /** Start order in this process (`CallLog.ticket()`): a batch is written in start order, so ids follow it. */
+  order: number;
 }
 
 /** Sees every call as it is recorded (the per-tool metrics). */
@@ -45,6 +47,7 @@ export class CallLog {
   private timer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private tickets = 0;
   /** Rows dropped because the queue was full (also in /metrics as hangar_call_log_dropped_total). */
   dropped = 0;
 
@@ -52,6 +55,12 @@ export class CallLog {
     private readonly deps: { pool: pg.Pool; clock: Clock; logger: Logger; observer?: CallObserver; onDrop?: () => void },
     readonly settings: CallLogSettings = DEFAULT_CALL_LOG_SETTINGS,
   ) {}
+
+  /** A number for a request that starts now; rows finishing out of order are still written in start order. */
+  ticket(): number {
+    this.tickets += 1;
+    return this.tickets;
+  }
 
   /** Queues one row (and tells the observer); drops it, counted, when the queue is full. */
   record(row: CallRow): void {
@@ -81,7 +90,7 @@ export class CallLog {
 
   private async writeQueued(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.settings.batchSize);
+      const batch = this.queue.splice(0, this.settings.batchSize).sort((a, b) => a.order - b.order);
       await this.deps.pool
         .query(
           `INSERT INTO deployment_calls (deployment_id, method, tool, duration_ms, outcome, error_code, key_id, created_at)

@@ -41,12 +41,13 @@ export interface CallTracker {
 export function callTracker(services: Services, dep: Deployment, keyId: string | null, request: InspectedRequest): CallTracker {
   const startedAt = services.clock.now();
   const started = performance.now();
+  const order = services.callLog.ticket();
   const policy = toolPolicyOf(dep);
   let settled = false;
   const settle = (outcome: CallOutcome) => {
     if (settled) return;
     settled = true;
-    services.callLog.record({ deploymentId: dep.id, method: request.method, tool: request.tool, durationMs: performance.now() - started, keyId, at: startedAt, ...outcome });
+    services.callLog.record({ deploymentId: dep.id, method: request.method, tool: request.tool, durationMs: performance.now() - started, keyId, at: startedAt, order, ...outcome });
   };
   // A tools/list answer is filtered; so is a GET stream, which may replay one (resumption with Last-Event-ID).
   const mayList = request.messages.some((m) => m.method === 'tools/list') || request.method === 'GET';
