@@ -25,7 +25,7 @@ export interface LocalModeWorld {
  * URLs and the CSRF origin are real), the local driver polling health every 300 ms, and the reconciler
  * running on the wall clock with short intervals and a generous grace for `npx` to install the server.
  */
-export async function createLocalModeWorld(options: Pick<LocalMachineDriverOptions, 'serverCommand'> = {}): Promise<LocalModeWorld> {
+export async function createLocalModeWorld(options: Pick<LocalMachineDriverOptions, 'serverCommand' | 'sandbox'> = {}): Promise<LocalModeWorld> {
   let app: { fetch(request: Request): Response | Promise<Response> } | undefined;
   const server: ServerType = serve({ fetch: (request) => (app ? app.fetch(request) : new Response('starting', { status: 503 })), port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));

@@ -43,7 +43,9 @@ async function deploy(name: string, pkg: string, extra: Record<string, unknown> 
 const state = async (id: string) => (await api<{ state: string }>(`/v1/deployments/${id}`)).body.state;
 
 beforeAll(async () => {
+  // Unsandboxed: the env fixture lives in the repository, which a sandbox does not show.
   world = await createLocalModeWorld({
+    sandbox: false,
     serverCommand: (plan) => (plan.packageRef.startsWith(`${EVERYTHING_PACKAGE}@`) ? [process.execPath, ENV_FIXTURE] : packageCommand(plan.runtime, plan.packageRef, plan.args)),
   });
 }, 60_000);
