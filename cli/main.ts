@@ -6,6 +6,7 @@ import { catalogCommands } from './commands/catalog.ts';
 import { deployCommands } from './commands/deploy.ts';
 import { deploymentCommands } from './commands/deployments.ts';
 import { keyCommands } from './commands/keys.ts';
+import { logCommands } from './commands/logs.ts';
 import { secretCommands } from './commands/secrets.ts';
 import { teamCommands } from './commands/teams.ts';
 import { configPath, effectiveConfig, readStoredConfig } from './config.ts';
@@ -18,6 +19,7 @@ export const COMMANDS: Command[] = [
   ...authCommands,
   ...deployCommands,
   ...deploymentCommands,
+  ...logCommands,
   ...catalogCommands,
   ...secretCommands,
   ...teamCommands,

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageCommand } from '../api/machines/machine-config.ts';
+import { createCliHome, runHangar } from '../cli/test-harness.ts';
 import { ENV_FIXTURE } from '../runner/test-support.ts';
 import { signUpUser } from './accounts.ts';
 import { createLocalModeWorld, EVERYTHING_PACKAGE, EVERYTHING_VERSION, type LocalModeWorld } from './local-mode-world.ts';
@@ -77,6 +78,26 @@ describe('a server that crashes at start (server-postgres without a database URL
     const two = await api<{ data: Line[] }>(`/v1/deployments/${id}/logs?tail=2`);
     expect(two.body.data).toEqual(logs.body.data.slice(-2));
   }, 130_000);
+
+  it('`hangar logs` shows the reason, and `hangar deploy` prints the last lines when the start fails', async () => {
+    const home = createCliHome();
+    const env = { HANGAR_URL: world.baseUrl, HANGAR_API_KEY: world.owner.apiKey, NO_COLOR: '1' };
+    try {
+      const logs = await runHangar(['logs', id, '--tail', '50'], { ...home, env });
+      expect(logs.code).toBe(0);
+      expect(logs.stdout).toMatch(/database URL/i);
+      expect(logs.stdout).toMatch(/\[hangar\] exit: machine exited with code 1/);
+      const json = await runHangar(['logs', 'pg', '--tail', '3', '--json'], { ...home, env });
+      expect((JSON.parse(json.stdout) as Line[]).length).toBe(3);
+      expect((await runHangar(['logs', id, '--tail', '0'], { ...home, env })).code).toBe(2);
+      const deploy = await runHangar(['deploy', `npm:${POSTGRES}`, '--name', 'pg-cli', '--no-mcp-key', '--interval', '200'], { ...home, env, timeoutMs: 100_000 });
+      expect(deploy.code).toBe(1);
+      expect(deploy.stderr).toMatch(/Last lines \(`hangar logs dep_[0-9a-z]+` for more\):/);
+      expect(deploy.stderr).toMatch(/database URL/i);
+    } finally {
+      home.dispose();
+    }
+  }, 110_000);
 
   it('answers another team exactly like a missing deployment', async () => {
     const stranger = await signUpUser(world.hangar, { verified: true });
