@@ -2,6 +2,7 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernTranspor
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliHome, runHangar } from '../cli/test-harness.ts';
 import { ENV_FIXTURE } from '../runner/test-support.ts';
 import { signUpUser } from './accounts.ts';
 import { createLocalModeWorld, EVERYTHING_PACKAGE, EVERYTHING_VERSION, type LocalModeWorld } from './local-mode-world.ts';
@@ -101,6 +102,22 @@ describe('the call log', () => {
     expect(posts.every((r) => Number.isInteger(r.durationMs) && r.durationMs >= 0)).toBe(true);
     expect((await api(`/v1/deployments/${id}/calls?cursor=not-ours`)).status).toBe(400);
     expect((await api(`/v1/deployments/${id}/calls?limit=201`)).status).toBe(400);
+
+    const home = createCliHome();
+    try {
+      const env = { HANGAR_URL: world.baseUrl, HANGAR_API_KEY: world.owner.apiKey, NO_COLOR: '1' };
+      const json = await runHangar(['calls', 'calls', '--json'], { ...home, env });
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual(rows);
+      const text = await runHangar(['calls', id], { ...home, env });
+      expect(text.stdout.split('\n').filter((l) => l.includes('tools/call'))).toEqual([
+        expect.stringMatching(/tools\/call echo {2}ok {2}\d+ ms$/),
+        expect.stringMatching(/tools\/call no-such-tool {2}error( -?\d+)? {2}\d+ ms$/),
+        expect.stringMatching(/tools\/call echo {2}ok {2}\d+ ms$/),
+      ]);
+    } finally {
+      home.dispose();
+    }
   }, 30_000);
 
   it('counts calls and errors by tool in /metrics', async () => {
@@ -108,6 +125,17 @@ describe('the call log', () => {
     expect(text).toContain(`hangar_mcp_calls_total{deployment="${id}",tool="echo"} 2`);
     expect(text).toContain(`hangar_mcp_call_errors_total{deployment="${id}",tool="no-such-tool"} 1`);
     expect(text).not.toContain(`hangar_mcp_call_errors_total{deployment="${id}",tool="echo"}`);
+  });
+
+  it('prunes rows older than the retention (14 days by default) and keeps the rest', async () => {
+    const db = world.hangar.services.db;
+    const old = new Date(Date.now() - 15 * 86_400_000);
+    await db.deploymentCall.create({ data: { deploymentId: id, method: 'ping', durationMs: 1, outcome: 'ok', createdAt: old } });
+    const before = await db.deploymentCall.count({ where: { deploymentId: id } });
+    expect(world.hangar.services.callLog.settings.retentionDays).toBe(14);
+    expect(await world.hangar.services.callLog.prune()).toBe(1);
+    expect(await db.deploymentCall.count({ where: { deploymentId: id } })).toBe(before - 1);
+    expect(await db.deploymentCall.count({ where: { createdAt: old } })).toBe(0);
   });
 
   it('answers another team exactly like a missing deployment', async () => {
