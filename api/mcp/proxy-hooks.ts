@@ -30,7 +30,7 @@ export interface CallTracker {
   request: InspectedRequest;
   policy: ToolPolicy | undefined;
   /** The body to forward (from memory). */
-  forwardBody(): ReadableStream<Uint8Array> | null;
+  forwardBody(): Uint8Array | null;
   /** Records the call once (later calls do nothing). */
   settle(outcome: CallOutcome): void;
   /** The answer's body, watched for its outcome (and filtered when it may carry a `tools/list` answer). */
@@ -54,7 +54,7 @@ export function callTracker(services: Services, dep: Deployment, keyId: string |
   return {
     request,
     policy,
-    forwardBody: () => (request.body ? new Blob([request.body]).stream() : null),
+    forwardBody: () => request.body,
     settle,
     watch: (body, status, headers) =>
       observeResponse(body, {
