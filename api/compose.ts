@@ -26,6 +26,8 @@ import { createAdmission } from './packages/admission.ts';
 import { StreamSlots } from './mcp/stream-slots.ts';
 import { createClientMetadataFetcher, type ClientMetadataFetcher } from './oauth/client-metadata.ts';
 import { UsageRecorder } from './mcp/usage.ts';
+import { CallLog, DEFAULT_CALL_LOG_SETTINGS, type CallLogSettings } from './mcp/call-log.ts';
+import { CallMetrics } from './mcp/call-metrics.ts';
 import { SecretRegistry } from './platform/mask.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { Vault } from './vault/vault.ts';
@@ -58,6 +60,8 @@ export interface ComposeOptions {
   clientMetadata?: ClientMetadataFetcher;
   /** Close sign-ups after the first account (local mode without the sandbox: api/machines/sandbox/start-policy.ts). */
   singleAccount?: boolean;
+  /** Call log knobs beyond what config sets (tests shorten the flush interval). */
+  callLog?: Partial<CallLogSettings>;
 }
 
 const HANGAR_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -131,6 +135,12 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     logger,
     { metrics },
   );
+  const callMetrics = new CallMetrics(metrics.registry);
+  const callLog = new CallLog(
+    { pool, clock, logger, observer: callMetrics, onDrop: () => callMetrics.observeDrop() },
+    { ...DEFAULT_CALL_LOG_SETTINGS, retentionDays: config.callLogRetentionDays, ...options.callLog },
+  );
+  callLog.start();
   const services: Services = {
     config,
     db,
@@ -158,6 +168,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     metrics,
     usage: new UsageRecorder({ pool, clock, logger }),
     mcpStreams: new StreamSlots(config.mcpStreams),
+    callLog,
     singleAccount: options.singleAccount ?? false,
     clientMetadata: options.clientMetadata ?? createClientMetadataFetcher({ resolveHost: options.resolveHost }),
   };
@@ -173,6 +184,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
       closed = true;
       await reconciler.stop();
       await services.usage.flush().catch(() => undefined);
+      await callLog.close().catch(() => undefined);
       await driver.close().catch(() => undefined);
       await db.$disconnect().catch(() => undefined);
       if (ownsPool) await livePool.end().catch(() => undefined);

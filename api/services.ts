@@ -16,6 +16,7 @@ import type { HangarMetrics } from './metrics/hangar-metrics.ts';
 import type { StreamSlots } from './mcp/stream-slots.ts';
 import type { UsageRecorder } from './mcp/usage.ts';
 import type { ClientMetadataFetcher } from './oauth/client-metadata.ts';
+import type { CallLog } from './mcp/call-log.ts';
 
 /**
  * Everything a handler or background loop may use, built once by the composition root (api/compose.ts)
@@ -50,6 +51,8 @@ export interface Services {
   usage: UsageRecorder;
   /** Caps on MCP requests in flight, per credential and per deployment. */
   mcpStreams: StreamSlots;
+  /** The MCP call log: one row per proxied request, written in batches, pruned after its retention. */
+  callLog: CallLog;
   /** The reconciler loop of this instance; the API nudges it after recording intent. */
   reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
   /** Prometheus metrics of this process, served by `GET /metrics`. */

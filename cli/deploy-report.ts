@@ -2,11 +2,22 @@ import { numberOption, type CommandContext, type OptionValues } from './command.
 import type { Deployment } from './deployment.ts';
 import { CliError, EXIT } from './errors.ts';
 import { followDeployment } from './follow.ts';
+import { formatLogLine, readLogLines } from './commands/logs.ts';
 import { formatSnippets, mcpSnippets } from './mcp-snippet.ts';
 
 async function createMcpKey(ctx: CommandContext, dep: Deployment): Promise<string> {
   const created = await ctx.api().send<{ key: string }>('POST', '/v1/me/keys', { name: `mcp:${dep.name}`, scopes: ['mcp'], teamId: dep.teamId });
   return created.key;
+}
+
+/** Lines a failed start prints: the server's own last words usually say why. */
+const FAILED_TAIL = 20;
+
+/** On a failed start, the server's last stderr lines (and Hangar's), to stderr; nothing when logs cannot be read. */
+async function printLastLines(ctx: CommandContext, id: string): Promise<void> {
+  const lines = await readLogLines(ctx, id, FAILED_TAIL).catch(() => []);
+  if (lines.length === 0) return;
+  ctx.io.stderr.write(`Last lines (\`hangar logs ${id}\` for more):\n${lines.map((l) => `  ${formatLogLine(ctx.out, l)}`).join('\n')}\n`);
 }
 
 /**
@@ -33,6 +44,7 @@ export async function followAndReport(ctx: CommandContext, created: Deployment, 
   }
   if (outcome !== 'running') {
     if (json) out.json({ ...extra, deployment: dep });
+    if (outcome === 'failed') await printLastLines(ctx, dep.id);
     throw new CliError(`${dep.name} is ${dep.state}${dep.stateReason ? `: ${dep.stateReason}` : ''} (see \`hangar events ${dep.id}\`)`, EXIT.error);
   }
   const token = values['no-mcp-key'] ? '<HANGAR_API_KEY with the mcp scope>' : await createMcpKey(ctx, dep);

@@ -7,6 +7,7 @@ import { deployCommands } from './commands/deploy.ts';
 import { deploymentCommands } from './commands/deployments.ts';
 import { grantCommands } from './commands/grants.ts';
 import { keyCommands } from './commands/keys.ts';
+import { logCommands } from './commands/logs.ts';
 import { secretCommands } from './commands/secrets.ts';
 import { teamCommands } from './commands/teams.ts';
 import { configPath, effectiveConfig, readStoredConfig } from './config.ts';
@@ -19,6 +20,7 @@ export const COMMANDS: Command[] = [
   ...authCommands,
   ...deployCommands,
   ...deploymentCommands,
+  ...logCommands,
   ...catalogCommands,
   ...secretCommands,
   ...teamCommands,

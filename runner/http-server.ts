@@ -5,6 +5,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../api/platform/logger.ts';
 import { createBearerCheck } from './auth.ts';
+import { serveLogs, type LogRing } from './log-ring.ts';
 import { readLimitedBody, rpcMethodsOf, writeJson, writeRpcError } from './http-body.ts';
 import type { SessionBridge } from './session-bridge.ts';
 import { rejectStatelessBodyless, serveStatelessPost } from './stateless/http.ts';
@@ -22,6 +23,8 @@ export interface RunnerHttpOptions {
   jsonResponse: boolean;
   /** Longest wait for the stdio server's answer to one stateless (2026-07-28) request. */
   requestTimeoutMs: number;
+  /** The server's stderr lines, served at `GET /logs` to holders of the token (Hangar). */
+  logs?: LogRing;
 }
 
 export interface RunnerHttpServer {
@@ -125,11 +128,12 @@ export function createRunnerHttpServer(options: RunnerHttpOptions): RunnerHttpSe
       const ok = !stopping && (await bridge.ping(options.healthTimeoutMs));
       return writeJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable' });
     }
-    if (path !== '/mcp') return writeJson(res, 404, { error: 'not_found' });
+    if (path !== '/mcp' && !(path === '/logs' && options.logs)) return writeJson(res, 404, { error: 'not_found' });
     if (!isAuthorized(req.headers)) {
       req.resume();
       return writeRpcError(res, 401, -32001, 'Unauthorized', { 'www-authenticate': 'Bearer realm="hangar-runner"' });
     }
+    if (path === '/logs' && options.logs) return serveLogs(req, res, options.logs);
     if (stopping) return writeRpcError(res, 503, -32000, 'Runner is stopping', { connection: 'close' });
     await handleMcp(req, res, log);
   };

@@ -45,7 +45,8 @@ export class RunnerProcess {
     this.child.stdin?.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       this.child.on('error', () => resolve({ code: 127, signal: null }));
-      this.child.on('exit', (code, signal) => resolve({ code, signal }));
+      // 'close', not 'exit': every output line has been read by then (the exit's last stderr lines included).
+      this.child.on('close', (code, signal) => resolve({ code, signal }));
     });
     this.listening = new Promise((resolve, reject) => {
       const onLine = (line: string): void => {

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { constants } from 'node:os';
 import type { Logger } from '../api/platform/logger.ts';
 import type { RunnerArgs } from './args.ts';
-import { buildChildEnv } from './child-env.ts';
+import { SECRET_NAME } from '../api/platform/mask.ts';
+import { buildChildEnv, collectSecretValues } from './child-env.ts';
+import { LogRing } from './log-ring.ts';
 import { createRunnerHttpServer } from './http-server.ts';
 import { SessionBridge } from './session-bridge.ts';
 import { StdioChild, type ChildExit } from './stdio-child.ts';
@@ -35,6 +37,7 @@ export async function startRunner(args: RunnerArgs, env: NodeJS.ProcessEnv, toke
   const finished = new Promise<number>((resolve) => (resolveFinished = resolve));
 
   let bridge: SessionBridge | undefined;
+  const logs = new LogRing(collectSecretValues(env, token, SECRET_NAME));
   let probing = args.serverEra === 'auto';
   let respawned = false;
   const spawnChild = (): StdioChild =>
@@ -44,6 +47,7 @@ export async function startRunner(args: RunnerArgs, env: NodeJS.ProcessEnv, toke
       env: buildChildEnv(env),
       onMessage: (message) => bridge?.fromChild(message),
       onStderrLine: (line) => {
+        logs.push(line);
         if (args.childStderr === 'forward') logger.info({ line: line.slice(0, STDERR_LINE_MAX) }, 'server stderr');
       },
       onBadOutput: () => logger.warn('server wrote a line that is not JSON-RPC to stdout (dropped)'),
@@ -80,6 +84,7 @@ export async function startRunner(args: RunnerArgs, env: NodeJS.ProcessEnv, toke
     maxSessions: args.maxSessions,
     jsonResponse: args.jsonResponse,
     requestTimeoutMs: args.requestTimeoutMs,
+    logs,
   });
   http.server.listen(args.port, args.host);
   try {

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { ComposeOptions } from '../api/compose.ts';
-import type { LaunchPlan } from '../api/machines/driver.ts';
-import { LocalMachineDriver } from '../api/machines/local-driver.ts';
+import { LocalMachineDriver, type LocalMachineDriverOptions } from '../api/machines/local-driver.ts';
 import { systemClock } from '../api/platform/clock.ts';
 import { createLogger } from '../api/platform/logger.ts';
 import { signUpUser, type TestUser } from './accounts.ts';
@@ -28,7 +27,7 @@ export interface LocalModeWorld {
  * running on the wall clock with short intervals and a generous grace for `npx` to install the server.
  */
 export async function createLocalModeWorld(
-  options: Pick<ComposeOptions, 'clientMetadata'> & { serverCommand?: (plan: LaunchPlan) => string[]; env?: Record<string, string> } = {},
+  options: Pick<ComposeOptions, 'clientMetadata'> & Pick<LocalMachineDriverOptions, 'serverCommand' | 'sandbox'> & { env?: Record<string, string> } = {},
 ): Promise<LocalModeWorld> {
   let app: { fetch(request: Request): Response | Promise<Response> } | undefined;
   const server: ServerType = serve({ fetch: (request) => (app ? app.fetch(request) : new Response('starting', { status: 503 })), port: 0, hostname: '127.0.0.1' });
@@ -36,12 +35,13 @@ export async function createLocalModeWorld(
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const machinesDir = mkdtempSync(join(tmpdir(), 'hangar-local-'));
   // `serverCommand` (tests that need no npx round trip): the local driver runs it instead of `npx -y <pinned>`,
-  // unsandboxed, since node_modules is outside any sandbox's view.
+  // unsandboxed unless told otherwise, since node_modules is outside any sandbox's view.
   const driver = new LocalMachineDriver({
     dataDir: machinesDir,
     logger: createLogger({ level: 'silent' }),
     healthIntervalMs: 300,
     ...(options.serverCommand ? { serverCommand: options.serverCommand, sandbox: false as const } : {}),
+    ...(options.sandbox !== undefined ? { sandbox: options.sandbox } : {}),
   });
   const hangar = await createTestHangar({
     clock: systemClock,

@@ -94,6 +94,7 @@ export const EnvSchema = z.object({
   HANGAR_USER_API_KEY_QUOTA: intIn(1, 10_000).default(50),
   HANGAR_MCP_STREAMS_PER_KEY: intIn(1, 100_000).default(32),
   HANGAR_MCP_STREAMS_PER_DEPLOYMENT: intIn(1, 100_000).default(128),
+  HANGAR_CALL_LOG_RETENTION_DAYS: intIn(1, 3650).default(14),
   HANGAR_RECONCILER: z.enum(['on', 'off']).default('on'),
   HANGAR_RECONCILE_INTERVAL_MS: intIn(100, 600_000).default(5_000),
   HANGAR_HEALTH_FAILURE_THRESHOLD: intIn(1, 100).default(3),
@@ -167,6 +168,8 @@ export interface Config {
   userQuotas: { deployments: number; teams: number; apiKeys: number };
   /** MCP requests in flight through one instance (open SSE streams included), per credential and per deployment. */
   mcpStreams: { perCredential: number; perDeployment: number };
+  /** Days the MCP call log keeps its rows (pruned hourly). */
+  callLogRetentionDays: number;
   reconciler: {
     enabled: boolean;
     intervalMs: number;
@@ -325,6 +328,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv | Record<string, string | unde
     deploymentQuota: env.HANGAR_DEPLOYMENT_QUOTA,
     userQuotas: { deployments: env.HANGAR_USER_DEPLOYMENT_QUOTA, teams: env.HANGAR_USER_TEAM_QUOTA, apiKeys: env.HANGAR_USER_API_KEY_QUOTA },
     mcpStreams: { perCredential: env.HANGAR_MCP_STREAMS_PER_KEY, perDeployment: env.HANGAR_MCP_STREAMS_PER_DEPLOYMENT },
+    callLogRetentionDays: env.HANGAR_CALL_LOG_RETENTION_DAYS,
     reconciler: {
       enabled: env.HANGAR_RECONCILER === 'on',
       intervalMs: env.HANGAR_RECONCILE_INTERVAL_MS,

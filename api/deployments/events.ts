@@ -16,6 +16,9 @@ export type DeploymentEventType =
   | 'exited'
   | 'driver_error';
 
+/** What an event's `data` may hold: flat facts, plus string lists (an exit's `lastLines`). */
+export type EventData = Record<string, string | number | boolean | null | string[]>;
+
 /** Appends one event to a deployment's history. Reasons are for people; never put a secret in `data`. */
 export async function recordEvent(
   tx: Tx,
@@ -25,7 +28,7 @@ export async function recordEvent(
     reason: string;
     fromState?: DeploymentState;
     toState?: DeploymentState;
-    data?: Record<string, string | number | boolean | null>;
+    data?: EventData;
     at: Date;
   },
 ): Promise<void> {

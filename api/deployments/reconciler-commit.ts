@@ -4,7 +4,7 @@ import { DriverError } from '../machines/driver.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Move, ReconcilerSettings } from './decide.ts';
-import { recordEvent } from './events.ts';
+import { recordEvent, type EventData } from './events.ts';
 import { retryableErrorText } from './failure.ts';
 
 /**
@@ -27,7 +27,7 @@ export interface CommitDeps {
 export type MoveEvent = {
   type: 'machine_created' | 'machine_updated' | 'machine_destroyed' | 'restarted' | 'exited';
   reason: string;
-  data?: Record<string, string | number | boolean | null>;
+  data?: EventData;
 };
 
 /** Observed fields a commit may write; the request stamps in it are acknowledgements of intent. */
@@ -61,7 +61,9 @@ export async function commitMove(deps: CommitDeps, dep: Deployment, data: Observ
     if (updated.count !== 1) return false;
     for (const event of extraEvents) await recordEvent(tx, { deploymentId: dep.id, ...event, at: now });
     if (changed) {
-      const eventData = move.kind === 'fail' ? { code: move.code } : undefined;
+      // A failure carries the exit's last stderr lines, so the reason is visible without asking for logs.
+      const lastLines = extraEvents.find((e) => e.type === 'exited')?.data?.lastLines;
+      const eventData = move.kind === 'fail' ? { code: move.code, ...(lastLines ? { lastLines } : {}) } : undefined;
       await recordEvent(tx, { deploymentId: dep.id, type: 'state_changed', fromState: dep.state, toState: newState, reason: move.reason, data: eventData, at: now });
     }
     return true;

@@ -168,7 +168,7 @@ async function applyMove(
 ): Promise<{ move: Move['kind']; home: TenantHome | undefined }> {
   const exitEvents =
     machine?.lastExit && machine.lastExit.at && (dep.lastExitCode !== (machine.lastExit.exitCode ?? null) || move.kind === 'start')
-      ? [{ type: 'exited' as const, reason: `machine exited${machine.lastExit.oomKilled ? ' (out of memory)' : ''}`, data: { exitCode: machine.lastExit.exitCode ?? null, oomKilled: machine.lastExit.oomKilled } }]
+      ? [{ type: 'exited' as const, reason: `machine exited${machine.lastExit.oomKilled ? ' (out of memory)' : ''}`, data: { exitCode: machine.lastExit.exitCode ?? null, oomKilled: machine.lastExit.oomKilled, lastLines: machine.lastExit.lastLines ?? [] } }]
       : [];
   const exitData = machine?.lastExit ? { lastExitCode: machine.lastExit.exitCode ?? null, lastOomKilled: machine.lastExit.oomKilled } : {};
   const after = (ms: number) => new Date(now.getTime() + ms);

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Deployment } from '../db/generated/client.ts';
 import { FlagSchema } from '../packages/verdict.ts';
 import { PackageSpecSchema } from '../packages/package-spec.ts';
+import { ToolPatternListSchema } from '../mcp/tool-policy.ts';
 import { StoredLaunchSpecSchema } from './launch.ts';
 import { DEPLOYMENT_STATES, SIZES } from './states.ts';
 
@@ -78,9 +79,16 @@ export const UpdateDeploymentSchema = z
     env: launchFields.env.optional(),
     secrets: launchFields.secrets.optional(),
     size: launchFields.size.optional(),
+    allowTools: ToolPatternListSchema.nullable()
+      .optional()
+      .openapi({ description: 'Team admins: only tools matching one of these names or globs (`*`, `?`) are listed and callable; `null` lifts the allow-list. Replaces any deny-list.', example: ['get-*', 'echo'] }),
+    denyTools: ToolPatternListSchema.nullable()
+      .optional()
+      .openapi({ description: 'Team admins: tools matching one of these names or globs are hidden from `tools/list` and refused on call; `null` or `[]` lifts it. Replaces any allow-list.', example: ['delete_*'] }),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'name at least one field to change')
+  .refine((v) => v.allowTools === undefined || v.denyTools === undefined, { message: 'set allowTools or denyTools, not both', path: ['denyTools'] })
   .openapi('UpdateDeployment');
 
 export type UpdateDeploymentInput = z.infer<typeof UpdateDeploymentSchema>;
@@ -127,6 +135,8 @@ export const DeploymentSchema = z
     template: z.string().nullable().openapi({ description: 'Catalog template it was deployed from', example: 'github' }),
     missingFields: z.array(z.string()).openapi({ description: 'Required template fields still without a value (state `awaiting_config`)', example: [] }),
     usage: z.object({ requests: z.number().int(), errors: z.number().int(), lastUsedAt: z.string().nullable() }),
+    allowTools: z.array(z.string()).nullable().openapi({ description: 'Tool allow-list (null: none); see PATCH', example: null }),
+    denyTools: z.array(z.string()).openapi({ description: 'Tool deny-list (empty: none); see PATCH', example: ['delete_*'] }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -170,6 +180,8 @@ export function deploymentView(dep: Deployment, publicUrl: string): DeploymentVi
     template: dep.templateSlug,
     missingFields: dep.missingFields,
     usage: { requests: Number(dep.requestCount), errors: Number(dep.errorCount), lastUsedAt: dep.lastUsedAt?.toISOString() ?? null },
+    allowTools: dep.allowToolsSet ? dep.allowTools : null,
+    denyTools: dep.denyTools,
     createdAt: dep.createdAt.toISOString(),
     updatedAt: dep.updatedAt.toISOString(),
   };

@@ -39,6 +39,8 @@ runSecurityBattery('GET /v1/teams/{team}/deployments', {
 for (const [method, suffix, scopes, body] of [
   ['GET', '', ['mcp'], undefined],
   ['GET', '/events', ['mcp'], undefined],
+  ['GET', '/logs', ['mcp'], undefined],
+  ['GET', '/calls', ['mcp'], undefined],
   ['PATCH', '', ['read'], { args: [] }],
   ['POST', '/stop', ['read'], undefined],
   ['POST', '/start', ['read'], undefined],

@@ -14,6 +14,7 @@ import { registerValidatePackage } from '../packages/validate-route.ts';
 import { registerMcpProxy } from '../mcp/routes.ts';
 import { registerOAuth } from '../oauth/routes.ts';
 import { registerPages } from '../pages/routes.ts';
+import { registerListCalls } from '../mcp/list-calls.ts';
 import { registerHealthRoutes } from '../health/routes.ts';
 import { metricsMiddleware, registerMetricsRoute } from '../metrics/routes.ts';
 import { isDatabaseUnavailable } from '../db/pool.ts';
@@ -166,6 +167,7 @@ export function createApp(services: Services): App {
   registerMcpProxy(app);
   registerOAuth(app);
   registerPages(app);
+  registerListCalls(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Route not found', requestId: c.get('requestId') } }, 404));
   app.onError((error, c) => renderError(c, error));

@@ -36,6 +36,8 @@ export interface MachineExit {
   exitCode: number | undefined;
   oomKilled: boolean;
   at: string | undefined;
+  /** The last stderr lines of the MCP server before the exit, masked (local driver; Fly: not known, so absent). */
+  lastLines?: string[];
 }
 
 /** What the reconciler sees of one machine. */

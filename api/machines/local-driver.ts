@@ -58,6 +58,22 @@ interface LocalMachine {
   timer: NodeJS.Timeout | undefined;
   /** The host uid the sandbox runs as (root hosts only). */
   uid: number | undefined;
+  /** The server's last stderr lines (as the runner logged them, masked), for the exit's `lastLines`. */
+  recent: string[];
+}
+
+/** Stderr lines an exit carries at most. */
+export const LAST_LINES = 20;
+
+/** The stderr line in one runner log line (`"msg":"server stderr"`), or undefined for any other line. */
+export function serverStderrOf(output: string): string | undefined {
+  if (!output.includes('"server stderr"')) return undefined;
+  try {
+    const entry = JSON.parse(output) as { msg?: unknown; line?: unknown };
+    return entry.msg === 'server stderr' && typeof entry.line === 'string' ? entry.line : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const CHECK_NAME = 'runner-health';
@@ -151,6 +167,7 @@ export class LocalMachineDriver implements MachineDriver {
       lastExit: undefined,
       timer: undefined,
       uid: undefined,
+      recent: [],
     };
     this.machines.set(machine.id, machine);
     await this.launch(machine);
@@ -231,9 +248,16 @@ export class LocalMachineDriver implements MachineDriver {
       serverCommand,
       env,
       cwd: dir,
-      onLine: (line) => log.debug({ line: line.slice(0, 2000) }, 'runner output'),
+      onLine: (line) => {
+        const stderr = serverStderrOf(line);
+        if (stderr !== undefined && machine.process === runner) {
+          machine.recent.push(stderr);
+          if (machine.recent.length > LAST_LINES) machine.recent.shift();
+        }
+        log.debug({ line: line.slice(0, 2000) }, 'runner output');
+      },
     });
-    Object.assign(machine, { process: runner, state: 'starting', port: undefined, check: undefined });
+    Object.assign(machine, { process: runner, state: 'starting', port: undefined, check: undefined, recent: [] });
     log.info({ pid: runner.pid }, 'local machine starting');
     void runner.exited.then((exit) => this.onExit(machine, runner, exit));
     runner.listening.then(
@@ -251,7 +275,7 @@ export class LocalMachineDriver implements MachineDriver {
     if (machine.process !== runner) return;
     clearInterval(machine.timer);
     const exitCode = exit.code ?? 128 + (exit.signal ? (constants.signals[exit.signal] ?? 0) : 0);
-    machine.lastExit = { exitCode, oomKilled: false, at: new Date().toISOString() };
+    machine.lastExit = { exitCode, oomKilled: false, at: new Date().toISOString(), lastLines: [...machine.recent] };
     const stopping = machine.state === 'stopping';
     Object.assign(machine, { process: undefined, timer: undefined, port: undefined, state: stopping ? 'stopped' : 'failed' });
     machine.check = { name: CHECK_NAME, status: 'critical', updatedAt: new Date().toISOString() };

@@ -46,7 +46,8 @@ export function forwardToRunner(options: {
   url: URL;
   method: string;
   headers: Headers;
-  body: ReadableStream<Uint8Array> | null;
+  /** A stream is piped; bytes already read (the proxy inspects MCP bodies) go in one write with their length. */
+  body: ReadableStream<Uint8Array> | Uint8Array | null;
   runnerToken: string;
   /** Fly machine to route to through Flycast (`fly-force-instance-id`). */
   instanceId?: string;
@@ -54,6 +55,7 @@ export function forwardToRunner(options: {
   connectTimeoutMs: number;
 }): Promise<Upstream> {
   const headers: Record<string, string> = { authorization: `Bearer ${options.runnerToken}` };
+  if (options.body instanceof Uint8Array) headers['content-length'] = String(options.body.byteLength);
   if (options.instanceId) headers['fly-force-instance-id'] = options.instanceId;
   for (const name of FORWARD_REQUEST) {
     const value = options.headers.get(name);
@@ -93,6 +95,11 @@ export function forwardToRunner(options: {
     });
     if (!options.body) {
       req.end();
+      return;
+    }
+    if (options.body instanceof Uint8Array) {
+      // Headers and body in one write: a separate small body packet would wait on Nagle and a delayed ACK.
+      req.end(options.body);
       return;
     }
     // The client's body may end early or reset: the pipeline then destroys the upstream request, whose

@@ -10,6 +10,7 @@ import { DEPLOYMENT_ID_SHAPE } from '../oauth/metadata-routes.ts';
 import { bearerChallenge } from '../oauth/urls.ts';
 import { forwardToRunner, UpstreamContentError, UpstreamError } from './forward.ts';
 import { onBodySettled } from './stream-slots.ts';
+import { answerRefusedCall, callTracker, readForwardBody } from './proxy-hooks.ts';
 
 const PATH = '/v1/deployments/{id}/mcp';
 const MCP_PERMISSION = { access: 'resource', role: 'member', scope: 'mcp' } as const satisfies Permission;
@@ -63,14 +64,21 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
   if (!release) throw new TooManyStreamsError();
   // The slots are held until the answer's body ends or the client leaves, whichever comes first.
   c.req.raw.signal.addEventListener('abort', release, { once: true });
-  const runnerToken = services.vault.decrypt({ ciphertext: dep.runnerTokenCipher, keyId: dep.runnerTokenKeyId });
   const method = c.req.method;
+  // Call log and tool policy: the request's method and tool, a refused tool call answered here.
+  const track = callTracker(services, dep, principal.keyId ?? null, await readForwardBody(c, release));
+  const refused = answerRefusedCall(track);
+  if (refused) {
+    release();
+    return refused;
+  }
+  const runnerToken = services.vault.decrypt({ ciphertext: dep.runnerTokenCipher, keyId: dep.runnerTokenKeyId });
   try {
     const upstream = await forwardToRunner({
       url: new URL('/mcp', dep.privateAddress),
       method,
       headers: c.req.raw.headers,
-      body: method === 'POST' ? c.req.raw.body : null,
+      body: track.forwardBody(),
       runnerToken,
       // On Fly the endpoint is the tenant app's Flycast name; this header pins the deployment's own machine.
       instanceId: services.driver.kind === 'fly' ? (dep.machineId ?? undefined) : undefined,
@@ -81,14 +89,19 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
     const failed = upstream.status >= 500 || upstream.status === 401;
     services.usage.record(dep.id, failed);
     if (upstream.status === 401) {
+      track.settle({ outcome: 'error', errorCode: null });
       upstream.body?.cancel().catch(() => undefined);
       throw new AppError(502, 'runner_rejected', 'The deployment refused Hangar’s credentials; it is being restarted with fresh ones');
     }
-    if (!upstream.body) release();
-    const body = upstream.body ? onBodySettled(upstream.body, release) : null;
+    if (!upstream.body) {
+      release();
+      track.settle({ outcome: upstream.status >= 400 ? 'error' : 'ok', errorCode: null });
+    }
+    const body = upstream.body ? onBodySettled(track.watch(upstream.body, upstream.status, upstream.headers), release) : null;
     return new Response(body, { status: upstream.status, headers: upstream.headers });
   } catch (error) {
     release();
+    track.settle({ outcome: 'error', errorCode: null });
     if (error instanceof UpstreamError || error instanceof UpstreamContentError) {
       services.usage.record(dep.id, true);
       if (error instanceof UpstreamContentError) {

@@ -69,6 +69,11 @@ export type Deployment = Prisma.DeploymentModel
  */
 export type DeploymentEvent = Prisma.DeploymentEventModel
 /**
+ * Model DeploymentCall
+ * One MCP request through the proxy (never arguments or results); written in batches, pruned after the retention.
+ */
+export type DeploymentCall = Prisma.DeploymentCallModel
+/**
  * Model AuditEntry
  * Append-only: no foreign keys, so the record outlives the users, keys and teams it names.
  */

@@ -1,6 +1,7 @@
 import type { App } from '../../http/context.ts';
 import { registerCreateDeployment } from './create.ts';
 import { registerDeploymentEvents } from './events.ts';
+import { registerDeploymentLogs } from './logs.ts';
 import { registerGetDeployment } from './get.ts';
 import { registerLifecycleRoutes } from './lifecycle.ts';
 import { registerListDeployments } from './list.ts';
@@ -14,4 +15,5 @@ export function registerDeploymentRoutes(app: App): void {
   registerUpdateDeployment(app);
   registerLifecycleRoutes(app);
   registerDeploymentEvents(app);
+  registerDeploymentLogs(app);
 }

@@ -407,6 +407,7 @@ export const ModelName = {
   Credential: 'Credential',
   Deployment: 'Deployment',
   DeploymentEvent: 'DeploymentEvent',
+  DeploymentCall: 'DeploymentCall',
   AuditEntry: 'AuditEntry',
   Setting: 'Setting',
   PackageCache: 'PackageCache',
@@ -434,7 +435,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "session" | "apiKey" | "userToken" | "team" | "membership" | "invitation" | "credential" | "deployment" | "deploymentEvent" | "auditEntry" | "setting" | "packageCache" | "idempotencyRecord" | "rateLimitBucket" | "template" | "templateValue" | "mailMessage" | "oAuthClient" | "oAuthGrant" | "oAuthCode" | "oAuthToken"
+    modelProps: "user" | "session" | "apiKey" | "userToken" | "team" | "membership" | "invitation" | "credential" | "deployment" | "deploymentEvent" | "deploymentCall" | "auditEntry" | "setting" | "packageCache" | "idempotencyRecord" | "rateLimitBucket" | "template" | "templateValue" | "mailMessage" | "oAuthClient" | "oAuthGrant" | "oAuthCode" | "oAuthToken"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1175,6 +1176,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.DeploymentEventCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.DeploymentEventCountAggregateOutputType> | number
+        }
+      }
+    }
+    DeploymentCall: {
+      payload: Prisma.$DeploymentCallPayload<ExtArgs>
+      fields: Prisma.DeploymentCallFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.DeploymentCallFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.DeploymentCallFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload>
+        }
+        findFirst: {
+          args: Prisma.DeploymentCallFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.DeploymentCallFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload>
+        }
+        findMany: {
+          args: Prisma.DeploymentCallFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload>[]
+        }
+        create: {
+          args: Prisma.DeploymentCallCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload>
+        }
+        createMany: {
+          args: Prisma.DeploymentCallCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.DeploymentCallCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload>[]
+        }
+        delete: {
+          args: Prisma.DeploymentCallDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload>
+        }
+        update: {
+          args: Prisma.DeploymentCallUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload>
+        }
+        deleteMany: {
+          args: Prisma.DeploymentCallDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.DeploymentCallUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.DeploymentCallUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload>[]
+        }
+        upsert: {
+          args: Prisma.DeploymentCallUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentCallPayload>
+        }
+        aggregate: {
+          args: Prisma.DeploymentCallAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateDeploymentCall>
+        }
+        groupBy: {
+          args: Prisma.DeploymentCallGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DeploymentCallGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.DeploymentCallCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DeploymentCallCountAggregateOutputType> | number
         }
       }
     }
@@ -2271,6 +2346,9 @@ export const DeploymentScalarFieldEnum = {
   requestCount: 'requestCount',
   errorCount: 'errorCount',
   lastUsedAt: 'lastUsedAt',
+  allowTools: 'allowTools',
+  allowToolsSet: 'allowToolsSet',
+  denyTools: 'denyTools',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -2290,6 +2368,21 @@ export const DeploymentEventScalarFieldEnum = {
 } as const
 
 export type DeploymentEventScalarFieldEnum = (typeof DeploymentEventScalarFieldEnum)[keyof typeof DeploymentEventScalarFieldEnum]
+
+
+export const DeploymentCallScalarFieldEnum = {
+  id: 'id',
+  deploymentId: 'deploymentId',
+  method: 'method',
+  tool: 'tool',
+  durationMs: 'durationMs',
+  outcome: 'outcome',
+  errorCode: 'errorCode',
+  keyId: 'keyId',
+  createdAt: 'createdAt'
+} as const
+
+export type DeploymentCallScalarFieldEnum = (typeof DeploymentCallScalarFieldEnum)[keyof typeof DeploymentCallScalarFieldEnum]
 
 
 export const AuditEntryScalarFieldEnum = {
@@ -2856,6 +2949,7 @@ export type GlobalOmitConfig = {
   credential?: Prisma.CredentialOmit
   deployment?: Prisma.DeploymentOmit
   deploymentEvent?: Prisma.DeploymentEventOmit
+  deploymentCall?: Prisma.DeploymentCallOmit
   auditEntry?: Prisma.AuditEntryOmit
   setting?: Prisma.SettingOmit
   packageCache?: Prisma.PackageCacheOmit

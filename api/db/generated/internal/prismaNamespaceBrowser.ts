@@ -61,6 +61,7 @@ export const ModelName = {
   Credential: 'Credential',
   Deployment: 'Deployment',
   DeploymentEvent: 'DeploymentEvent',
+  DeploymentCall: 'DeploymentCall',
   AuditEntry: 'AuditEntry',
   Setting: 'Setting',
   PackageCache: 'PackageCache',
@@ -257,6 +258,9 @@ export const DeploymentScalarFieldEnum = {
   requestCount: 'requestCount',
   errorCount: 'errorCount',
   lastUsedAt: 'lastUsedAt',
+  allowTools: 'allowTools',
+  allowToolsSet: 'allowToolsSet',
+  denyTools: 'denyTools',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -276,6 +280,21 @@ export const DeploymentEventScalarFieldEnum = {
 } as const
 
 export type DeploymentEventScalarFieldEnum = (typeof DeploymentEventScalarFieldEnum)[keyof typeof DeploymentEventScalarFieldEnum]
+
+
+export const DeploymentCallScalarFieldEnum = {
+  id: 'id',
+  deploymentId: 'deploymentId',
+  method: 'method',
+  tool: 'tool',
+  durationMs: 'durationMs',
+  outcome: 'outcome',
+  errorCode: 'errorCode',
+  keyId: 'keyId',
+  createdAt: 'createdAt'
+} as const
+
+export type DeploymentCallScalarFieldEnum = (typeof DeploymentCallScalarFieldEnum)[keyof typeof DeploymentCallScalarFieldEnum]
 
 
 export const AuditEntryScalarFieldEnum = {

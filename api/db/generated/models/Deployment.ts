@@ -97,6 +97,7 @@ export type DeploymentMinAggregateOutputType = {
   requestCount: bigint | null
   errorCount: bigint | null
   lastUsedAt: Date | null
+  allowToolsSet: boolean | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -146,6 +147,7 @@ export type DeploymentMaxAggregateOutputType = {
   requestCount: bigint | null
   errorCount: bigint | null
   lastUsedAt: Date | null
+  allowToolsSet: boolean | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -198,6 +200,9 @@ export type DeploymentCountAggregateOutputType = {
   requestCount: number
   errorCount: number
   lastUsedAt: number
+  allowTools: number
+  allowToolsSet: number
+  denyTools: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -275,6 +280,7 @@ export type DeploymentMinAggregateInputType = {
   requestCount?: true
   errorCount?: true
   lastUsedAt?: true
+  allowToolsSet?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -324,6 +330,7 @@ export type DeploymentMaxAggregateInputType = {
   requestCount?: true
   errorCount?: true
   lastUsedAt?: true
+  allowToolsSet?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -376,6 +383,9 @@ export type DeploymentCountAggregateInputType = {
   requestCount?: true
   errorCount?: true
   lastUsedAt?: true
+  allowTools?: true
+  allowToolsSet?: true
+  denyTools?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -515,6 +525,9 @@ export type DeploymentGroupByOutputType = {
   requestCount: bigint
   errorCount: bigint
   lastUsedAt: Date | null
+  allowTools: string[]
+  allowToolsSet: boolean
+  denyTools: string[]
   createdAt: Date
   updatedAt: Date
   _count: DeploymentCountAggregateOutputType | null
@@ -590,10 +603,14 @@ export type DeploymentWhereInput = {
   requestCount?: Prisma.BigIntFilter<"Deployment"> | bigint | number
   errorCount?: Prisma.BigIntFilter<"Deployment"> | bigint | number
   lastUsedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
+  allowTools?: Prisma.StringNullableListFilter<"Deployment">
+  allowToolsSet?: Prisma.BoolFilter<"Deployment"> | boolean
+  denyTools?: Prisma.StringNullableListFilter<"Deployment">
   createdAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
   team?: Prisma.XOR<Prisma.TeamScalarRelationFilter, Prisma.TeamWhereInput>
   events?: Prisma.DeploymentEventListRelationFilter
+  calls?: Prisma.DeploymentCallListRelationFilter
   secrets?: Prisma.CredentialListRelationFilter
   oauthGrants?: Prisma.OAuthGrantListRelationFilter
 }
@@ -646,10 +663,14 @@ export type DeploymentOrderByWithRelationInput = {
   requestCount?: Prisma.SortOrder
   errorCount?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  allowTools?: Prisma.SortOrder
+  allowToolsSet?: Prisma.SortOrder
+  denyTools?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   team?: Prisma.TeamOrderByWithRelationInput
   events?: Prisma.DeploymentEventOrderByRelationAggregateInput
+  calls?: Prisma.DeploymentCallOrderByRelationAggregateInput
   secrets?: Prisma.CredentialOrderByRelationAggregateInput
   oauthGrants?: Prisma.OAuthGrantOrderByRelationAggregateInput
 }
@@ -706,10 +727,14 @@ export type DeploymentWhereUniqueInput = Prisma.AtLeast<{
   requestCount?: Prisma.BigIntFilter<"Deployment"> | bigint | number
   errorCount?: Prisma.BigIntFilter<"Deployment"> | bigint | number
   lastUsedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
+  allowTools?: Prisma.StringNullableListFilter<"Deployment">
+  allowToolsSet?: Prisma.BoolFilter<"Deployment"> | boolean
+  denyTools?: Prisma.StringNullableListFilter<"Deployment">
   createdAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
   team?: Prisma.XOR<Prisma.TeamScalarRelationFilter, Prisma.TeamWhereInput>
   events?: Prisma.DeploymentEventListRelationFilter
+  calls?: Prisma.DeploymentCallListRelationFilter
   secrets?: Prisma.CredentialListRelationFilter
   oauthGrants?: Prisma.OAuthGrantListRelationFilter
 }, "id" | "teamId_name">
@@ -762,6 +787,9 @@ export type DeploymentOrderByWithAggregationInput = {
   requestCount?: Prisma.SortOrder
   errorCount?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  allowTools?: Prisma.SortOrder
+  allowToolsSet?: Prisma.SortOrder
+  denyTools?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.DeploymentCountOrderByAggregateInput
@@ -822,6 +850,9 @@ export type DeploymentScalarWhereWithAggregatesInput = {
   requestCount?: Prisma.BigIntWithAggregatesFilter<"Deployment"> | bigint | number
   errorCount?: Prisma.BigIntWithAggregatesFilter<"Deployment"> | bigint | number
   lastUsedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Deployment"> | Date | string | null
+  allowTools?: Prisma.StringNullableListFilter<"Deployment">
+  allowToolsSet?: Prisma.BoolWithAggregatesFilter<"Deployment"> | boolean
+  denyTools?: Prisma.StringNullableListFilter<"Deployment">
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Deployment"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Deployment"> | Date | string
 }
@@ -873,10 +904,14 @@ export type DeploymentCreateInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
   team: Prisma.TeamCreateNestedOneWithoutDeploymentsInput
   events?: Prisma.DeploymentEventCreateNestedManyWithoutDeploymentInput
+  calls?: Prisma.DeploymentCallCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialCreateNestedManyWithoutDeploymentInput
   oauthGrants?: Prisma.OAuthGrantCreateNestedManyWithoutDeploymentInput
 }
@@ -929,9 +964,13 @@ export type DeploymentUncheckedCreateInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
   events?: Prisma.DeploymentEventUncheckedCreateNestedManyWithoutDeploymentInput
+  calls?: Prisma.DeploymentCallUncheckedCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialUncheckedCreateNestedManyWithoutDeploymentInput
   oauthGrants?: Prisma.OAuthGrantUncheckedCreateNestedManyWithoutDeploymentInput
 }
@@ -983,10 +1022,14 @@ export type DeploymentUpdateInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   team?: Prisma.TeamUpdateOneRequiredWithoutDeploymentsNestedInput
   events?: Prisma.DeploymentEventUpdateManyWithoutDeploymentNestedInput
+  calls?: Prisma.DeploymentCallUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUpdateManyWithoutDeploymentNestedInput
   oauthGrants?: Prisma.OAuthGrantUpdateManyWithoutDeploymentNestedInput
 }
@@ -1039,9 +1082,13 @@ export type DeploymentUncheckedUpdateInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.DeploymentEventUncheckedUpdateManyWithoutDeploymentNestedInput
+  calls?: Prisma.DeploymentCallUncheckedUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUncheckedUpdateManyWithoutDeploymentNestedInput
   oauthGrants?: Prisma.OAuthGrantUncheckedUpdateManyWithoutDeploymentNestedInput
 }
@@ -1094,6 +1141,9 @@ export type DeploymentCreateManyInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -1145,6 +1195,9 @@ export type DeploymentUpdateManyMutationInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -1197,6 +1250,9 @@ export type DeploymentUncheckedUpdateManyInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -1269,6 +1325,9 @@ export type DeploymentCountOrderByAggregateInput = {
   requestCount?: Prisma.SortOrder
   errorCount?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
+  allowTools?: Prisma.SortOrder
+  allowToolsSet?: Prisma.SortOrder
+  denyTools?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -1331,6 +1390,7 @@ export type DeploymentMaxOrderByAggregateInput = {
   requestCount?: Prisma.SortOrder
   errorCount?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
+  allowToolsSet?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -1380,6 +1440,7 @@ export type DeploymentMinOrderByAggregateInput = {
   requestCount?: Prisma.SortOrder
   errorCount?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
+  allowToolsSet?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -1464,6 +1525,14 @@ export type DeploymentCreatemissingFieldsInput = {
   set: string[]
 }
 
+export type DeploymentCreateallowToolsInput = {
+  set: string[]
+}
+
+export type DeploymentCreatedenyToolsInput = {
+  set: string[]
+}
+
 export type EnumRuntimeFieldUpdateOperationsInput = {
   set?: $Enums.Runtime
 }
@@ -1509,6 +1578,16 @@ export type BigIntFieldUpdateOperationsInput = {
   divide?: bigint | number
 }
 
+export type DeploymentUpdateallowToolsInput = {
+  set?: string[]
+  push?: string | string[]
+}
+
+export type DeploymentUpdatedenyToolsInput = {
+  set?: string[]
+  push?: string | string[]
+}
+
 export type DeploymentCreateNestedOneWithoutEventsInput = {
   create?: Prisma.XOR<Prisma.DeploymentCreateWithoutEventsInput, Prisma.DeploymentUncheckedCreateWithoutEventsInput>
   connectOrCreate?: Prisma.DeploymentCreateOrConnectWithoutEventsInput
@@ -1521,6 +1600,20 @@ export type DeploymentUpdateOneRequiredWithoutEventsNestedInput = {
   upsert?: Prisma.DeploymentUpsertWithoutEventsInput
   connect?: Prisma.DeploymentWhereUniqueInput
   update?: Prisma.XOR<Prisma.XOR<Prisma.DeploymentUpdateToOneWithWhereWithoutEventsInput, Prisma.DeploymentUpdateWithoutEventsInput>, Prisma.DeploymentUncheckedUpdateWithoutEventsInput>
+}
+
+export type DeploymentCreateNestedOneWithoutCallsInput = {
+  create?: Prisma.XOR<Prisma.DeploymentCreateWithoutCallsInput, Prisma.DeploymentUncheckedCreateWithoutCallsInput>
+  connectOrCreate?: Prisma.DeploymentCreateOrConnectWithoutCallsInput
+  connect?: Prisma.DeploymentWhereUniqueInput
+}
+
+export type DeploymentUpdateOneRequiredWithoutCallsNestedInput = {
+  create?: Prisma.XOR<Prisma.DeploymentCreateWithoutCallsInput, Prisma.DeploymentUncheckedCreateWithoutCallsInput>
+  connectOrCreate?: Prisma.DeploymentCreateOrConnectWithoutCallsInput
+  upsert?: Prisma.DeploymentUpsertWithoutCallsInput
+  connect?: Prisma.DeploymentWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.DeploymentUpdateToOneWithWhereWithoutCallsInput, Prisma.DeploymentUpdateWithoutCallsInput>, Prisma.DeploymentUncheckedUpdateWithoutCallsInput>
 }
 
 export type DeploymentCreateNestedOneWithoutOauthGrantsInput = {
@@ -1584,9 +1677,13 @@ export type DeploymentCreateWithoutTeamInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
   events?: Prisma.DeploymentEventCreateNestedManyWithoutDeploymentInput
+  calls?: Prisma.DeploymentCallCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialCreateNestedManyWithoutDeploymentInput
   oauthGrants?: Prisma.OAuthGrantCreateNestedManyWithoutDeploymentInput
 }
@@ -1638,9 +1735,13 @@ export type DeploymentUncheckedCreateWithoutTeamInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
   events?: Prisma.DeploymentEventUncheckedCreateNestedManyWithoutDeploymentInput
+  calls?: Prisma.DeploymentCallUncheckedCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialUncheckedCreateNestedManyWithoutDeploymentInput
   oauthGrants?: Prisma.OAuthGrantUncheckedCreateNestedManyWithoutDeploymentInput
 }
@@ -1722,6 +1823,9 @@ export type DeploymentScalarWhereInput = {
   requestCount?: Prisma.BigIntFilter<"Deployment"> | bigint | number
   errorCount?: Prisma.BigIntFilter<"Deployment"> | bigint | number
   lastUsedAt?: Prisma.DateTimeNullableFilter<"Deployment"> | Date | string | null
+  allowTools?: Prisma.StringNullableListFilter<"Deployment">
+  allowToolsSet?: Prisma.BoolFilter<"Deployment"> | boolean
+  denyTools?: Prisma.StringNullableListFilter<"Deployment">
   createdAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Deployment"> | Date | string
 }
@@ -1773,10 +1877,14 @@ export type DeploymentCreateWithoutSecretsInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
   team: Prisma.TeamCreateNestedOneWithoutDeploymentsInput
   events?: Prisma.DeploymentEventCreateNestedManyWithoutDeploymentInput
+  calls?: Prisma.DeploymentCallCreateNestedManyWithoutDeploymentInput
   oauthGrants?: Prisma.OAuthGrantCreateNestedManyWithoutDeploymentInput
 }
 
@@ -1828,9 +1936,13 @@ export type DeploymentUncheckedCreateWithoutSecretsInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
   events?: Prisma.DeploymentEventUncheckedCreateNestedManyWithoutDeploymentInput
+  calls?: Prisma.DeploymentCallUncheckedCreateNestedManyWithoutDeploymentInput
   oauthGrants?: Prisma.OAuthGrantUncheckedCreateNestedManyWithoutDeploymentInput
 }
 
@@ -1897,10 +2009,14 @@ export type DeploymentUpdateWithoutSecretsInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   team?: Prisma.TeamUpdateOneRequiredWithoutDeploymentsNestedInput
   events?: Prisma.DeploymentEventUpdateManyWithoutDeploymentNestedInput
+  calls?: Prisma.DeploymentCallUpdateManyWithoutDeploymentNestedInput
   oauthGrants?: Prisma.OAuthGrantUpdateManyWithoutDeploymentNestedInput
 }
 
@@ -1952,9 +2068,13 @@ export type DeploymentUncheckedUpdateWithoutSecretsInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.DeploymentEventUncheckedUpdateManyWithoutDeploymentNestedInput
+  calls?: Prisma.DeploymentCallUncheckedUpdateManyWithoutDeploymentNestedInput
   oauthGrants?: Prisma.OAuthGrantUncheckedUpdateManyWithoutDeploymentNestedInput
 }
 
@@ -2005,9 +2125,13 @@ export type DeploymentCreateWithoutEventsInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
   team: Prisma.TeamCreateNestedOneWithoutDeploymentsInput
+  calls?: Prisma.DeploymentCallCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialCreateNestedManyWithoutDeploymentInput
   oauthGrants?: Prisma.OAuthGrantCreateNestedManyWithoutDeploymentInput
 }
@@ -2060,8 +2184,12 @@ export type DeploymentUncheckedCreateWithoutEventsInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
+  calls?: Prisma.DeploymentCallUncheckedCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialUncheckedCreateNestedManyWithoutDeploymentInput
   oauthGrants?: Prisma.OAuthGrantUncheckedCreateNestedManyWithoutDeploymentInput
 }
@@ -2129,9 +2257,13 @@ export type DeploymentUpdateWithoutEventsInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   team?: Prisma.TeamUpdateOneRequiredWithoutDeploymentsNestedInput
+  calls?: Prisma.DeploymentCallUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUpdateManyWithoutDeploymentNestedInput
   oauthGrants?: Prisma.OAuthGrantUpdateManyWithoutDeploymentNestedInput
 }
@@ -2184,8 +2316,260 @@ export type DeploymentUncheckedUpdateWithoutEventsInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  calls?: Prisma.DeploymentCallUncheckedUpdateManyWithoutDeploymentNestedInput
+  secrets?: Prisma.CredentialUncheckedUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedUpdateManyWithoutDeploymentNestedInput
+}
+
+export type DeploymentCreateWithoutCallsInput = {
+  id: string
+  createdById?: string | null
+  name: string
+  runtime: $Enums.Runtime
+  packageName: string
+  packageVersion: string
+  packageIntegrity?: string | null
+  requestedSpec: string
+  launchSpec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  flags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  region: string
+  size: string
+  templateSlug?: string | null
+  missingFields?: Prisma.DeploymentCreatemissingFieldsInput | string[]
+  desiredState?: $Enums.DesiredState
+  state?: $Enums.DeploymentState
+  stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
+  generation?: number
+  appliedGeneration?: number
+  flyAppName?: string | null
+  machineId?: string | null
+  machineVersion?: string | null
+  privateAddress?: string | null
+  runnerTokenCipher: string
+  runnerTokenKeyId: string
+  secretsVersion?: number | null
+  healthFailures?: number
+  restartCount?: number
+  restartWindowAt?: Date | string | null
+  lastRestartAt?: Date | string | null
+  lastExitCode?: number | null
+  lastOomKilled?: boolean | null
+  attempts?: number
+  nextReconcileAt?: Date | string
+  leaseHolder?: string | null
+  leaseExpiresAt?: Date | string | null
+  version?: number
+  requestCount?: bigint | number
+  errorCount?: bigint | number
+  lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  team: Prisma.TeamCreateNestedOneWithoutDeploymentsInput
+  events?: Prisma.DeploymentEventCreateNestedManyWithoutDeploymentInput
+  secrets?: Prisma.CredentialCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantCreateNestedManyWithoutDeploymentInput
+}
+
+export type DeploymentUncheckedCreateWithoutCallsInput = {
+  id: string
+  teamId: string
+  createdById?: string | null
+  name: string
+  runtime: $Enums.Runtime
+  packageName: string
+  packageVersion: string
+  packageIntegrity?: string | null
+  requestedSpec: string
+  launchSpec: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  flags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  region: string
+  size: string
+  templateSlug?: string | null
+  missingFields?: Prisma.DeploymentCreatemissingFieldsInput | string[]
+  desiredState?: $Enums.DesiredState
+  state?: $Enums.DeploymentState
+  stateReason?: string | null
+  stateChangedAt?: Date | string
+  restartRequestedAt?: Date | string | null
+  startRequestedAt?: Date | string | null
+  failureCode?: string | null
+  lastError?: string | null
+  lastErrorAt?: Date | string | null
+  generation?: number
+  appliedGeneration?: number
+  flyAppName?: string | null
+  machineId?: string | null
+  machineVersion?: string | null
+  privateAddress?: string | null
+  runnerTokenCipher: string
+  runnerTokenKeyId: string
+  secretsVersion?: number | null
+  healthFailures?: number
+  restartCount?: number
+  restartWindowAt?: Date | string | null
+  lastRestartAt?: Date | string | null
+  lastExitCode?: number | null
+  lastOomKilled?: boolean | null
+  attempts?: number
+  nextReconcileAt?: Date | string
+  leaseHolder?: string | null
+  leaseExpiresAt?: Date | string | null
+  version?: number
+  requestCount?: bigint | number
+  errorCount?: bigint | number
+  lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  events?: Prisma.DeploymentEventUncheckedCreateNestedManyWithoutDeploymentInput
+  secrets?: Prisma.CredentialUncheckedCreateNestedManyWithoutDeploymentInput
+  oauthGrants?: Prisma.OAuthGrantUncheckedCreateNestedManyWithoutDeploymentInput
+}
+
+export type DeploymentCreateOrConnectWithoutCallsInput = {
+  where: Prisma.DeploymentWhereUniqueInput
+  create: Prisma.XOR<Prisma.DeploymentCreateWithoutCallsInput, Prisma.DeploymentUncheckedCreateWithoutCallsInput>
+}
+
+export type DeploymentUpsertWithoutCallsInput = {
+  update: Prisma.XOR<Prisma.DeploymentUpdateWithoutCallsInput, Prisma.DeploymentUncheckedUpdateWithoutCallsInput>
+  create: Prisma.XOR<Prisma.DeploymentCreateWithoutCallsInput, Prisma.DeploymentUncheckedCreateWithoutCallsInput>
+  where?: Prisma.DeploymentWhereInput
+}
+
+export type DeploymentUpdateToOneWithWhereWithoutCallsInput = {
+  where?: Prisma.DeploymentWhereInput
+  data: Prisma.XOR<Prisma.DeploymentUpdateWithoutCallsInput, Prisma.DeploymentUncheckedUpdateWithoutCallsInput>
+}
+
+export type DeploymentUpdateWithoutCallsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  createdById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  runtime?: Prisma.EnumRuntimeFieldUpdateOperationsInput | $Enums.Runtime
+  packageName?: Prisma.StringFieldUpdateOperationsInput | string
+  packageVersion?: Prisma.StringFieldUpdateOperationsInput | string
+  packageIntegrity?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedSpec?: Prisma.StringFieldUpdateOperationsInput | string
+  launchSpec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  flags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  region?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.StringFieldUpdateOperationsInput | string
+  templateSlug?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  missingFields?: Prisma.DeploymentUpdatemissingFieldsInput | string[]
+  desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
+  state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
+  stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  generation?: Prisma.IntFieldUpdateOperationsInput | number
+  appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
+  flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  machineId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  machineVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  privateAddress?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runnerTokenCipher?: Prisma.StringFieldUpdateOperationsInput | string
+  runnerTokenKeyId?: Prisma.StringFieldUpdateOperationsInput | string
+  secretsVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  healthFailures?: Prisma.IntFieldUpdateOperationsInput | number
+  restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  restartWindowAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastRestartAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastExitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastOomKilled?: Prisma.NullableBoolFieldUpdateOperationsInput | boolean | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  nextReconcileAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leaseHolder?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  team?: Prisma.TeamUpdateOneRequiredWithoutDeploymentsNestedInput
+  events?: Prisma.DeploymentEventUpdateManyWithoutDeploymentNestedInput
+  secrets?: Prisma.CredentialUpdateManyWithoutDeploymentNestedInput
+  oauthGrants?: Prisma.OAuthGrantUpdateManyWithoutDeploymentNestedInput
+}
+
+export type DeploymentUncheckedUpdateWithoutCallsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  teamId?: Prisma.StringFieldUpdateOperationsInput | string
+  createdById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  runtime?: Prisma.EnumRuntimeFieldUpdateOperationsInput | $Enums.Runtime
+  packageName?: Prisma.StringFieldUpdateOperationsInput | string
+  packageVersion?: Prisma.StringFieldUpdateOperationsInput | string
+  packageIntegrity?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedSpec?: Prisma.StringFieldUpdateOperationsInput | string
+  launchSpec?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  flags?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  region?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.StringFieldUpdateOperationsInput | string
+  templateSlug?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  missingFields?: Prisma.DeploymentUpdatemissingFieldsInput | string[]
+  desiredState?: Prisma.EnumDesiredStateFieldUpdateOperationsInput | $Enums.DesiredState
+  state?: Prisma.EnumDeploymentStateFieldUpdateOperationsInput | $Enums.DeploymentState
+  stateReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stateChangedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  restartRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  startRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  failureCode?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastErrorAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  generation?: Prisma.IntFieldUpdateOperationsInput | number
+  appliedGeneration?: Prisma.IntFieldUpdateOperationsInput | number
+  flyAppName?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  machineId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  machineVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  privateAddress?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  runnerTokenCipher?: Prisma.StringFieldUpdateOperationsInput | string
+  runnerTokenKeyId?: Prisma.StringFieldUpdateOperationsInput | string
+  secretsVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  healthFailures?: Prisma.IntFieldUpdateOperationsInput | number
+  restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  restartWindowAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastRestartAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  lastExitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  lastOomKilled?: Prisma.NullableBoolFieldUpdateOperationsInput | boolean | null
+  attempts?: Prisma.IntFieldUpdateOperationsInput | number
+  nextReconcileAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  leaseHolder?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  leaseExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.DeploymentEventUncheckedUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUncheckedUpdateManyWithoutDeploymentNestedInput
   oauthGrants?: Prisma.OAuthGrantUncheckedUpdateManyWithoutDeploymentNestedInput
 }
@@ -2237,10 +2621,14 @@ export type DeploymentCreateWithoutOauthGrantsInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
   team: Prisma.TeamCreateNestedOneWithoutDeploymentsInput
   events?: Prisma.DeploymentEventCreateNestedManyWithoutDeploymentInput
+  calls?: Prisma.DeploymentCallCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialCreateNestedManyWithoutDeploymentInput
 }
 
@@ -2292,9 +2680,13 @@ export type DeploymentUncheckedCreateWithoutOauthGrantsInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
   events?: Prisma.DeploymentEventUncheckedCreateNestedManyWithoutDeploymentInput
+  calls?: Prisma.DeploymentCallUncheckedCreateNestedManyWithoutDeploymentInput
   secrets?: Prisma.CredentialUncheckedCreateNestedManyWithoutDeploymentInput
 }
 
@@ -2361,10 +2753,14 @@ export type DeploymentUpdateWithoutOauthGrantsInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   team?: Prisma.TeamUpdateOneRequiredWithoutDeploymentsNestedInput
   events?: Prisma.DeploymentEventUpdateManyWithoutDeploymentNestedInput
+  calls?: Prisma.DeploymentCallUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUpdateManyWithoutDeploymentNestedInput
 }
 
@@ -2416,9 +2812,13 @@ export type DeploymentUncheckedUpdateWithoutOauthGrantsInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.DeploymentEventUncheckedUpdateManyWithoutDeploymentNestedInput
+  calls?: Prisma.DeploymentCallUncheckedUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUncheckedUpdateManyWithoutDeploymentNestedInput
 }
 
@@ -2469,6 +2869,9 @@ export type DeploymentCreateManyTeamInput = {
   requestCount?: bigint | number
   errorCount?: bigint | number
   lastUsedAt?: Date | string | null
+  allowTools?: Prisma.DeploymentCreateallowToolsInput | string[]
+  allowToolsSet?: boolean
+  denyTools?: Prisma.DeploymentCreatedenyToolsInput | string[]
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -2520,9 +2923,13 @@ export type DeploymentUpdateWithoutTeamInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.DeploymentEventUpdateManyWithoutDeploymentNestedInput
+  calls?: Prisma.DeploymentCallUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUpdateManyWithoutDeploymentNestedInput
   oauthGrants?: Prisma.OAuthGrantUpdateManyWithoutDeploymentNestedInput
 }
@@ -2574,9 +2981,13 @@ export type DeploymentUncheckedUpdateWithoutTeamInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.DeploymentEventUncheckedUpdateManyWithoutDeploymentNestedInput
+  calls?: Prisma.DeploymentCallUncheckedUpdateManyWithoutDeploymentNestedInput
   secrets?: Prisma.CredentialUncheckedUpdateManyWithoutDeploymentNestedInput
   oauthGrants?: Prisma.OAuthGrantUncheckedUpdateManyWithoutDeploymentNestedInput
 }
@@ -2628,6 +3039,9 @@ export type DeploymentUncheckedUpdateManyWithoutTeamInput = {
   requestCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   errorCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  allowTools?: Prisma.DeploymentUpdateallowToolsInput | string[]
+  allowToolsSet?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  denyTools?: Prisma.DeploymentUpdatedenyToolsInput | string[]
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -2639,12 +3053,14 @@ export type DeploymentUncheckedUpdateManyWithoutTeamInput = {
 
 export type DeploymentCountOutputType = {
   events: number
+  calls: number
   secrets: number
   oauthGrants: number
 }
 
 export type DeploymentCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   events?: boolean | DeploymentCountOutputTypeCountEventsArgs
+  calls?: boolean | DeploymentCountOutputTypeCountCallsArgs
   secrets?: boolean | DeploymentCountOutputTypeCountSecretsArgs
   oauthGrants?: boolean | DeploymentCountOutputTypeCountOauthGrantsArgs
 }
@@ -2664,6 +3080,13 @@ export type DeploymentCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.E
  */
 export type DeploymentCountOutputTypeCountEventsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.DeploymentEventWhereInput
+}
+
+/**
+ * DeploymentCountOutputType without action
+ */
+export type DeploymentCountOutputTypeCountCallsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DeploymentCallWhereInput
 }
 
 /**
@@ -2729,10 +3152,14 @@ export type DeploymentSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   requestCount?: boolean
   errorCount?: boolean
   lastUsedAt?: boolean
+  allowTools?: boolean
+  allowToolsSet?: boolean
+  denyTools?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   team?: boolean | Prisma.TeamDefaultArgs<ExtArgs>
   events?: boolean | Prisma.Deployment$eventsArgs<ExtArgs>
+  calls?: boolean | Prisma.Deployment$callsArgs<ExtArgs>
   secrets?: boolean | Prisma.Deployment$secretsArgs<ExtArgs>
   oauthGrants?: boolean | Prisma.Deployment$oauthGrantsArgs<ExtArgs>
   _count?: boolean | Prisma.DeploymentCountOutputTypeDefaultArgs<ExtArgs>
@@ -2786,6 +3213,9 @@ export type DeploymentSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   requestCount?: boolean
   errorCount?: boolean
   lastUsedAt?: boolean
+  allowTools?: boolean
+  allowToolsSet?: boolean
+  denyTools?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   team?: boolean | Prisma.TeamDefaultArgs<ExtArgs>
@@ -2839,6 +3269,9 @@ export type DeploymentSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   requestCount?: boolean
   errorCount?: boolean
   lastUsedAt?: boolean
+  allowTools?: boolean
+  allowToolsSet?: boolean
+  denyTools?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   team?: boolean | Prisma.TeamDefaultArgs<ExtArgs>
@@ -2892,14 +3325,18 @@ export type DeploymentSelectScalar = {
   requestCount?: boolean
   errorCount?: boolean
   lastUsedAt?: boolean
+  allowTools?: boolean
+  allowToolsSet?: boolean
+  denyTools?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type DeploymentOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "teamId" | "createdById" | "name" | "runtime" | "packageName" | "packageVersion" | "packageIntegrity" | "requestedSpec" | "launchSpec" | "flags" | "region" | "size" | "templateSlug" | "missingFields" | "desiredState" | "state" | "stateReason" | "stateChangedAt" | "restartRequestedAt" | "startRequestedAt" | "failureCode" | "lastError" | "lastErrorAt" | "generation" | "appliedGeneration" | "flyAppName" | "machineId" | "machineVersion" | "privateAddress" | "runnerTokenCipher" | "runnerTokenKeyId" | "secretsVersion" | "healthFailures" | "restartCount" | "restartWindowAt" | "lastRestartAt" | "lastExitCode" | "lastOomKilled" | "attempts" | "nextReconcileAt" | "leaseHolder" | "leaseExpiresAt" | "version" | "requestCount" | "errorCount" | "lastUsedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["deployment"]>
+export type DeploymentOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "teamId" | "createdById" | "name" | "runtime" | "packageName" | "packageVersion" | "packageIntegrity" | "requestedSpec" | "launchSpec" | "flags" | "region" | "size" | "templateSlug" | "missingFields" | "desiredState" | "state" | "stateReason" | "stateChangedAt" | "restartRequestedAt" | "startRequestedAt" | "failureCode" | "lastError" | "lastErrorAt" | "generation" | "appliedGeneration" | "flyAppName" | "machineId" | "machineVersion" | "privateAddress" | "runnerTokenCipher" | "runnerTokenKeyId" | "secretsVersion" | "healthFailures" | "restartCount" | "restartWindowAt" | "lastRestartAt" | "lastExitCode" | "lastOomKilled" | "attempts" | "nextReconcileAt" | "leaseHolder" | "leaseExpiresAt" | "version" | "requestCount" | "errorCount" | "lastUsedAt" | "allowTools" | "allowToolsSet" | "denyTools" | "createdAt" | "updatedAt", ExtArgs["result"]["deployment"]>
 export type DeploymentInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   team?: boolean | Prisma.TeamDefaultArgs<ExtArgs>
   events?: boolean | Prisma.Deployment$eventsArgs<ExtArgs>
+  calls?: boolean | Prisma.Deployment$callsArgs<ExtArgs>
   secrets?: boolean | Prisma.Deployment$secretsArgs<ExtArgs>
   oauthGrants?: boolean | Prisma.Deployment$oauthGrantsArgs<ExtArgs>
   _count?: boolean | Prisma.DeploymentCountOutputTypeDefaultArgs<ExtArgs>
@@ -2916,6 +3353,7 @@ export type $DeploymentPayload<ExtArgs extends runtime.Types.Extensions.Internal
   objects: {
     team: Prisma.$TeamPayload<ExtArgs>
     events: Prisma.$DeploymentEventPayload<ExtArgs>[]
+    calls: Prisma.$DeploymentCallPayload<ExtArgs>[]
     secrets: Prisma.$CredentialPayload<ExtArgs>[]
     oauthGrants: Prisma.$OAuthGrantPayload<ExtArgs>[]
   }
@@ -2976,6 +3414,18 @@ export type $DeploymentPayload<ExtArgs extends runtime.Types.Extensions.Internal
     requestCount: bigint
     errorCount: bigint
     lastUsedAt: Date | null
+    /**
+     * Tool policy: when set, only tools matching one of these names or globs are listed and callable.
+     */
+    allowTools: string[]
+    /**
+     * Whether `allowTools` is in force (an empty allow-list then allows nothing).
+     */
+    allowToolsSet: boolean
+    /**
+     * Tool policy: tools matching one of these names or globs are hidden and refused.
+     */
+    denyTools: string[]
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["deployment"]>
@@ -3374,6 +3824,7 @@ export interface Prisma__DeploymentClient<T, Null = never, ExtArgs extends runti
   readonly [Symbol.toStringTag]: "PrismaPromise"
   team<T extends Prisma.TeamDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TeamDefaultArgs<ExtArgs>>): Prisma.Prisma__TeamClient<runtime.Types.Result.GetResult<Prisma.$TeamPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   events<T extends Prisma.Deployment$eventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Deployment$eventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentEventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  calls<T extends Prisma.Deployment$callsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Deployment$callsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentCallPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   secrets<T extends Prisma.Deployment$secretsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Deployment$secretsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CredentialPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   oauthGrants<T extends Prisma.Deployment$oauthGrantsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Deployment$oauthGrantsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$OAuthGrantPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
@@ -3452,6 +3903,9 @@ export interface DeploymentFieldRefs {
   readonly requestCount: Prisma.FieldRef<"Deployment", 'BigInt'>
   readonly errorCount: Prisma.FieldRef<"Deployment", 'BigInt'>
   readonly lastUsedAt: Prisma.FieldRef<"Deployment", 'DateTime'>
+  readonly allowTools: Prisma.FieldRef<"Deployment", 'String[]'>
+  readonly allowToolsSet: Prisma.FieldRef<"Deployment", 'Boolean'>
+  readonly denyTools: Prisma.FieldRef<"Deployment", 'String[]'>
   readonly createdAt: Prisma.FieldRef<"Deployment", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Deployment", 'DateTime'>
 }
@@ -3876,6 +4330,30 @@ export type Deployment$eventsArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   distinct?: Prisma.DeploymentEventScalarFieldEnum | Prisma.DeploymentEventScalarFieldEnum[]
+}
+
+/**
+ * Deployment.calls
+ */
+export type Deployment$callsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the DeploymentCall
+   */
+  select?: Prisma.DeploymentCallSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the DeploymentCall
+   */
+  omit?: Prisma.DeploymentCallOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentCallInclude<ExtArgs> | null
+  where?: Prisma.DeploymentCallWhereInput
+  orderBy?: Prisma.DeploymentCallOrderByWithRelationInput | Prisma.DeploymentCallOrderByWithRelationInput[]
+  cursor?: Prisma.DeploymentCallWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DeploymentCallScalarFieldEnum | Prisma.DeploymentCallScalarFieldEnum[]
 }
 
 /**
