@@ -25,6 +25,8 @@ import { LocalMachineDriver } from './machines/local-driver.ts';
 import { createAdmission } from './packages/admission.ts';
 import { StreamSlots } from './mcp/stream-slots.ts';
 import { UsageRecorder } from './mcp/usage.ts';
+import { CredentialCache } from './auth/credential-cache.ts';
+import { LastUsedWriter } from './auth/last-used.ts';
 import { SecretRegistry } from './platform/mask.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { Vault } from './vault/vault.ts';
@@ -155,8 +157,11 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     metrics,
     usage: new UsageRecorder({ pool, clock, logger }),
     mcpStreams: new StreamSlots(config.mcpStreams),
+    credentialCache: new CredentialCache({ pool, logger }),
+    lastUsed: new LastUsedWriter({ pool, logger }),
     singleAccount: options.singleAccount ?? false,
   };
+  await services.credentialCache.start();
   const app = createApp(services);
   const livePool = pool;
 
@@ -169,6 +174,8 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
       closed = true;
       await reconciler.stop();
       await services.usage.flush().catch(() => undefined);
+      await services.lastUsed.flush().catch(() => undefined);
+      await services.credentialCache.close();
       await driver.close().catch(() => undefined);
       await db.$disconnect().catch(() => undefined);
       if (ownsPool) await livePool.end().catch(() => undefined);

@@ -15,6 +15,8 @@ import type { LaunchChecker } from './deployments/launch-check.ts';
 import type { HangarMetrics } from './metrics/hangar-metrics.ts';
 import type { StreamSlots } from './mcp/stream-slots.ts';
 import type { UsageRecorder } from './mcp/usage.ts';
+import type { CredentialCache } from './auth/credential-cache.ts';
+import type { LastUsedWriter } from './auth/last-used.ts';
 
 /**
  * Everything a handler or background loop may use, built once by the composition root (api/compose.ts)
@@ -53,6 +55,10 @@ export interface Services {
   reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
   /** Prometheus metrics of this process, served by `GET /metrics`. */
   metrics: HangarMetrics;
+  /** API-key and session lookups cached in process, invalidated across instances by LISTEN/NOTIFY. */
+  credentialCache: CredentialCache;
+  /** Batched writes of credentials' last use. */
+  lastUsed: LastUsedWriter;
   /** Local mode without the sandbox: only the first account may sign up (api/machines/sandbox/start-policy.ts). */
   singleAccount?: boolean;
 }
