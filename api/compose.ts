@@ -9,6 +9,7 @@ import { createApp } from './http/app.ts';
 import { createMailer } from './mail/create-mailer.ts';
 import { createMemoryRateLimiter } from './ratelimit/limiter.ts';
 import { createPostgresRateLimiter } from './ratelimit/postgres-limiter.ts';
+import { createReservingRateLimiter } from './ratelimit/reserving-limiter.ts';
 import type { App } from './http/context.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
@@ -138,7 +139,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     logger,
     migrations: readMigrations().map((m) => m.name),
     mailer: createMailer(config, db, logger, vault),
-    rateLimiter: config.rateLimits.store === 'memory' ? createMemoryRateLimiter() : createPostgresRateLimiter(pool),
+    rateLimiter: config.rateLimits.store === 'memory' ? createMemoryRateLimiter() : createReservingRateLimiter(pool, createPostgresRateLimiter(pool)),
     audit: createAuditLog(db, clock, logger),
     vault,
     secrets,
