@@ -9,6 +9,7 @@ import { createApp } from './http/app.ts';
 import { createMailer } from './mail/create-mailer.ts';
 import { createMemoryRateLimiter } from './ratelimit/limiter.ts';
 import { createPostgresRateLimiter } from './ratelimit/postgres-limiter.ts';
+import { createReservingRateLimiter } from './ratelimit/reserving-limiter.ts';
 import type { App } from './http/context.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
@@ -28,6 +29,8 @@ import { createClientMetadataFetcher, type ClientMetadataFetcher } from './oauth
 import { UsageRecorder } from './mcp/usage.ts';
 import { CallLog, DEFAULT_CALL_LOG_SETTINGS, type CallLogSettings } from './mcp/call-log.ts';
 import { CallMetrics } from './mcp/call-metrics.ts';
+import { CredentialCache } from './auth/credential-cache.ts';
+import { LastUsedWriter } from './auth/last-used.ts';
 import { SecretRegistry } from './platform/mask.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { Vault } from './vault/vault.ts';
@@ -149,7 +152,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     logger,
     migrations: readMigrations().map((m) => m.name),
     mailer: createMailer(config, db, logger, vault),
-    rateLimiter: config.rateLimits.store === 'memory' ? createMemoryRateLimiter() : createPostgresRateLimiter(pool),
+    rateLimiter: config.rateLimits.store === 'memory' ? createMemoryRateLimiter() : createReservingRateLimiter(pool, createPostgresRateLimiter(pool)),
     audit: createAuditLog(db, clock, logger),
     vault,
     secrets,
@@ -169,9 +172,12 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
     usage: new UsageRecorder({ pool, clock, logger }),
     mcpStreams: new StreamSlots(config.mcpStreams),
     callLog,
+    credentialCache: new CredentialCache({ pool, logger }),
+    lastUsed: new LastUsedWriter({ pool, logger }),
     singleAccount: options.singleAccount ?? false,
     clientMetadata: options.clientMetadata ?? createClientMetadataFetcher({ resolveHost: options.resolveHost }),
   };
+  await services.credentialCache.start();
   const app = createApp(services);
   const livePool = pool;
 
@@ -185,6 +191,8 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
       await reconciler.stop();
       await services.usage.flush().catch(() => undefined);
       await callLog.close().catch(() => undefined);
+      await services.lastUsed.flush().catch(() => undefined);
+      await services.credentialCache.close();
       await driver.close().catch(() => undefined);
       await db.$disconnect().catch(() => undefined);
       if (ownsPool) await livePool.end().catch(() => undefined);

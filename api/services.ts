@@ -17,6 +17,8 @@ import type { StreamSlots } from './mcp/stream-slots.ts';
 import type { UsageRecorder } from './mcp/usage.ts';
 import type { ClientMetadataFetcher } from './oauth/client-metadata.ts';
 import type { CallLog } from './mcp/call-log.ts';
+import type { CredentialCache } from './auth/credential-cache.ts';
+import type { LastUsedWriter } from './auth/last-used.ts';
 
 /**
  * Everything a handler or background loop may use, built once by the composition root (api/compose.ts)
@@ -59,6 +61,10 @@ export interface Services {
   metrics: HangarMetrics;
   /** Fetches OAuth Client ID Metadata Documents through the SSRF rules (tests point it at a local TLS server). */
   clientMetadata: ClientMetadataFetcher;
+  /** API-key and session lookups cached in process, invalidated across instances by LISTEN/NOTIFY. */
+  credentialCache: CredentialCache;
+  /** Batched writes of credentials' last use. */
+  lastUsed: LastUsedWriter;
   /** Local mode without the sandbox: only the first account may sign up (api/machines/sandbox/start-policy.ts). */
   singleAccount?: boolean;
 }

@@ -1,19 +1,21 @@
 import type { MiddlewareHandler } from 'hono';
+import type { User } from '../db/generated/client.ts';
 import { ForbiddenError, RateLimitedError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { digestsEqual, hashToken } from '../platform/ids.ts';
 import type { Services } from '../services.ts';
+import type { CachedCredential } from './credential-cache.ts';
+import { LAST_USED_EVERY_MS } from './last-used.ts';
 import { SCOPES, type Principal, type Scope } from './principal.ts';
 import { readSessionToken } from './sessions.ts';
 import { ACCESS_PREFIX, resolveAccessToken } from '../oauth/tokens.ts';
 import { OAUTH_PATHS } from '../oauth/urls.ts';
 
 /** What the request presented: nothing, something that does not identify an active user, or a principal. */
-export type Authentication = { state: 'none' } | { state: 'invalid' } | { state: 'valid'; principal: Principal };
+export type Authentication = { state: 'none' } | { state: 'invalid' } | { state: 'valid'; principal: Principal; /** The user row when the lookup already read it (keys and sessions), else absent. */ user?: User };
 
 const KEY_SHAPE = /^hgr_[0-9a-z]{20,64}$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const LAST_USED_EVERY_MS = 60_000;
 /** OAuth endpoints called by clients (any origin) that act on no cookie: the CSRF rule has nothing to protect there. */
 const CLIENT_ENDPOINTS = new Set<string>([OAUTH_PATHS.token, OAUTH_PATHS.register, OAUTH_PATHS.revoke]);
 /** The only path an OAuth access token is good for: its deployment's MCP endpoint (RFC 8707 audience). */
@@ -26,7 +28,8 @@ function isScope(value: string): value is Scope {
 /**
  * Resolves an API key (`hgr_...`) or a session token to the acting principal. Keys are found by their
  * SHA-256 and compared in constant time; revoked, expired, or disabled-user credentials are `invalid`
- * on the very next request (nothing is cached).
+ * on the very next request: the lookup is cached in process (api/auth/credential-cache.ts) only while
+ * PostgreSQL notifications invalidate it on every instance, and expiry is checked against the clock each time.
  */
 export async function resolvePrincipal(
   services: Services,
@@ -36,54 +39,79 @@ export async function resolvePrincipal(
   if (presented.apiKey !== undefined) {
     if (!KEY_SHAPE.test(presented.apiKey)) return { state: 'invalid' };
     const digest = hashToken(presented.apiKey);
-    const key = await services.db.apiKey.findUnique({ where: { keyHash: digest }, include: { user: true } });
-    if (!key || !digestsEqual(key.keyHash, digest)) return { state: 'invalid' };
-    if (key.revokedAt || (key.expiresAt && key.expiresAt <= now) || key.user.disabledAt) return { state: 'invalid' };
+    const found = await lookupCredential(services, digest, now, async () => {
+      const row = await services.db.apiKey.findUnique({ where: { keyHash: digest }, include: { user: true } });
+      return row ? { kind: 'key', key: row, user: row.user } : undefined;
+    });
+    if (found?.kind !== 'key' || !digestsEqual(found.key.keyHash, digest)) return { state: 'invalid' };
+    const { key, user } = found;
+    if (key.revokedAt || (key.expiresAt && key.expiresAt <= now) || user.disabledAt) return { state: 'invalid' };
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_EVERY_MS) {
-      await services.db.apiKey.updateMany({
-        where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_EVERY_MS) } }] },
-        data: { lastUsedAt: now },
-      });
+      key.lastUsedAt = now;
+      services.lastUsed.key(key.id, now);
     }
     return {
       state: 'valid',
       principal: {
         userId: key.userId,
-        email: key.user.email,
-        globalRole: key.user.globalRole,
-        emailVerified: key.user.emailVerifiedAt !== null,
+        email: user.email,
+        globalRole: user.globalRole,
+        emailVerified: user.emailVerifiedAt !== null,
         via: 'api_key',
         sessionId: undefined,
         keyId: key.id,
         scopes: new Set(key.scopes.filter(isScope)),
         teamId: key.teamId ?? undefined,
       },
+      user,
     };
   }
   if (presented.sessionToken !== undefined) {
     const digest = hashToken(presented.sessionToken);
-    const session = await services.db.session.findUnique({ where: { tokenHash: digest }, include: { user: true } });
-    if (!session || !digestsEqual(session.tokenHash, digest)) return { state: 'invalid' };
-    if (session.expiresAt <= now || session.user.disabledAt) return { state: 'invalid' };
+    const found = await lookupCredential(services, digest, now, async () => {
+      const row = await services.db.session.findUnique({ where: { tokenHash: digest }, include: { user: true } });
+      return row ? { kind: 'session', session: row, user: row.user } : undefined;
+    });
+    if (found?.kind !== 'session' || !digestsEqual(found.session.tokenHash, digest)) return { state: 'invalid' };
+    const { session, user } = found;
+    if (session.expiresAt <= now || user.disabledAt) return { state: 'invalid' };
     if (now.getTime() - session.lastSeenAt.getTime() >= LAST_USED_EVERY_MS) {
-      await services.db.session.updateMany({ where: { id: session.id }, data: { lastSeenAt: now } });
+      session.lastSeenAt = now;
+      services.lastUsed.session(session.id, now);
     }
     return {
       state: 'valid',
       principal: {
         userId: session.userId,
-        email: session.user.email,
-        globalRole: session.user.globalRole,
-        emailVerified: session.user.emailVerifiedAt !== null,
+        email: user.email,
+        globalRole: user.globalRole,
+        emailVerified: user.emailVerifiedAt !== null,
         via: 'session',
         sessionId: session.id,
         keyId: undefined,
         scopes: new Set(SCOPES),
         teamId: undefined,
       },
+      user,
     };
   }
   return { state: 'none' };
+}
+
+/** The cached lookup of `digest`, or `load()` from the database (kept when no invalidation raced it). */
+async function lookupCredential(
+  services: Services,
+  digest: string,
+  now: Date,
+  load: () => Promise<CachedCredential | undefined>,
+): Promise<CachedCredential | undefined> {
+  const cache = services.credentialCache;
+  const cached = cache.get(digest, now.getTime());
+  if (cached) return cached;
+  const generation = cache.snapshot();
+  const loaded = await load();
+  if (loaded) cache.store(digest, loaded, generation, now.getTime());
+  return loaded;
 }
 
 /**

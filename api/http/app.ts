@@ -25,6 +25,7 @@ import { AppError, errorBody } from './errors.ts';
 import { registerDocs } from './openapi.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * PostgreSQL refuses some text outright: NUL bytes (22021) and, in JSON, \u0000 (22P05). Both come from the
@@ -124,30 +125,41 @@ export function createApp(services: Services): App {
 
   // CORS only for configured origins; with none configured, browsers on other origins get no CORS headers,
   // and Access-Control-Allow-Credentials goes only with an allowed origin.
-  app.use('*', async (c, next) => {
-    await next();
-    if (!c.res.headers.has('Access-Control-Allow-Origin')) c.res.headers.delete('Access-Control-Allow-Credentials');
-  });
-  app.use(
-    '*',
-    cors({
+  // Without an Origin header there is nothing to allow: only the Vary the CORS middleware would add (so a
+  // shared cache keeps cross-origin answers apart), without materialising the response to edit its headers.
+  const corsFor = cors({
       origin: (origin) => (config.corsOrigins.includes(origin) ? origin : null),
       credentials: true,
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name', 'traceparent', 'tracestate'],
       exposeHeaders: ['X-Request-Id', 'Retry-After', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'WWW-Authenticate'],
       maxAge: 600,
-    }),
-  );
+    });
+  app.use('*', async (c, next) => {
+    if (c.req.header('origin') === undefined) {
+      c.header('Vary', 'Origin');
+      return next();
+    }
+    const preflight = await corsFor(c, next);
+    // Hono copies c.res's headers into a returned preflight response, so both are cleaned.
+    for (const res of preflight ? [c.res, preflight] : [c.res]) {
+      if (!res.headers.has('Access-Control-Allow-Origin')) res.headers.delete('Access-Control-Allow-Credentials');
+    }
+    return preflight;
+  });
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw new HTTPException(413);
-      },
-    }),
+  const limitBody = bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: () => {
+      throw new HTTPException(413);
+    },
+  });
+  // A GET/HEAD/OPTIONS with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3) and
+  // skips the limit: asking for `req.body` makes @hono/node-server build a full web Request, most of a GET's cost.
+  app.use('*', (c, next) =>
+    BODYLESS_METHODS.has(c.req.method) && c.req.header('content-length') === undefined && c.req.header('transfer-encoding') === undefined
+      ? next()
+      : limitBody(c, next),
   );
 
   // Reads credentials (API key or session cookie), applies the CSRF rule and per-credential rate limits;

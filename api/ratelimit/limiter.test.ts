@@ -3,6 +3,7 @@ import { createTestDatabase } from '../../test/db.ts';
 import { migrate } from '../db/migrate.ts';
 import { applyHit, createMemoryRateLimiter, type RateLimiter, type RateRule } from './limiter.ts';
 import { createPostgresRateLimiter } from './postgres-limiter.ts';
+import { createReservingRateLimiter } from './reserving-limiter.ts';
 
 const t0 = new Date(Date.UTC(2026, 0, 1));
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
@@ -31,7 +32,7 @@ describe('applyHit', () => {
   });
 });
 
-describe.each(['memory', 'postgres'] as const)('%s limiter', (kind) => {
+describe.each(['memory', 'postgres', 'reserving'] as const)('%s limiter', (kind) => {
   let limiter: RateLimiter;
   let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
@@ -41,7 +42,7 @@ describe.each(['memory', 'postgres'] as const)('%s limiter', (kind) => {
     }
     const db = await createTestDatabase();
     await migrate(db.pool);
-    limiter = createPostgresRateLimiter(db.pool);
+    limiter = kind === 'reserving' ? createReservingRateLimiter(db.pool, createPostgresRateLimiter(db.pool)) : createPostgresRateLimiter(db.pool);
     drop = db.drop;
   });
   afterAll(async () => {

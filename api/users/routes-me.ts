@@ -66,7 +66,9 @@ const deleteSession = authorized(
 export function registerMeRoutes(app: App): void {
   app.openapi(getMe, async (c) => {
     const principal = requireAuth(c);
-    const user = await c.get('services').db.user.findUniqueOrThrow({ where: { id: principal.userId } });
+    // The row the credential lookup already holds (cached until any change to the user notifies).
+    const authentication = c.get('authentication');
+    const user = authentication.state === 'valid' && authentication.user ? authentication.user : await c.get('services').db.user.findUniqueOrThrow({ where: { id: principal.userId } });
     return c.json(userView(user), 200);
   });
   app.openapi(patchMe, async (c) => {

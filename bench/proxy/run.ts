@@ -6,6 +6,8 @@
  * Run: `npm run bench:proxy` (CALLS=2000 by default). The per-key rate limit is raised for the run.
  */
 import { setMaxListeners } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { loadConfig } from '../../api/config/config.ts';
 import { composeHangar } from '../../api/compose.ts';
 import { LocalMachineDriver } from '../../api/machines/local-driver.ts';
+import { defaultRunnerCommand } from '../../runner/runner-process.ts';
 import { createLogger } from '../../api/platform/logger.ts';
 import { EVERYTHING, EVERYTHING_PACKAGE, EVERYTHING_VERSION } from '../../runner/test-support.ts';
 
@@ -39,7 +42,10 @@ async function httpClient(url: string, token: string): Promise<Client> {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hangar-bench-proxy-'));
 const config = loadConfig({ HANGAR_DATA_DIR: dataDir, LOG_LEVEL: 'silent', HANGAR_RATE_LIMIT_PER_MINUTE: '1000000', HANGAR_RATE_LIMIT_STORE: process.env.RATE_LIMIT_STORE ?? 'postgres', PORT: '0' });
-const driver = new LocalMachineDriver({ dataDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 1000, serverCommand: () => [process.execPath, EVERYTHING, 'stdio'], sandbox: false }); // the fixture is in node_modules, which no sandbox sees
+// RUNNER_PROFILE_DIR=dir: the runner writes a --cpu-prof profile there when it stops.
+const runnerProfile = process.env.RUNNER_PROFILE_DIR;
+const runnerCommand = runnerProfile ? (([node, ...rest]) => [node!, '--cpu-prof', `--cpu-prof-dir=${runnerProfile}`, ...rest])(defaultRunnerCommand()) : undefined;
+const driver = new LocalMachineDriver({ dataDir, logger: createLogger({ level: 'silent' }), healthIntervalMs: 1000, ...(runnerCommand ? { runnerCommand } : {}), serverCommand: () => [process.execPath, EVERYTHING, 'stdio'], sandbox: false }); // the fixture is in node_modules, which no sandbox sees
 const hangar = await composeHangar(config, { driver, reconciler: { intervalMs: 500, busyIntervalMs: 200 } });
 const server = serve({ fetch: hangar.app.fetch, port: 0, hostname: '127.0.0.1' });
 await new Promise((r) => server.once('listening', r));
@@ -76,7 +82,15 @@ try {
   await runnerOnly.close();
 
   const proxied = await httpClient(`${base}/v1/deployments/${id}/mcp`, key);
+  // PROFILE_OUT=file: a CPU profile of this process (client + Hangar) during the proxied calls only.
+  const inspector = process.env.PROFILE_OUT ? new Session() : undefined;
+  if (inspector) {
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+  }
   rows.push(['hangar proxy + runner', await timeCalls(proxied)]);
+  if (inspector) writeFileSync(process.env.PROFILE_OUT!, JSON.stringify((await inspector.post('Profiler.stop')).profile));
   const rates: Array<[number, number]> = [];
   for (const concurrency of [1, 8, 32]) rates.push([concurrency, await throughput(proxied, concurrency)]);
   await proxied.close();
