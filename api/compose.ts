@@ -30,7 +30,7 @@ import { loadKeyRing } from './vault/keyring.ts';
 import { Vault } from './vault/vault.ts';
 import { HangarMetrics } from './metrics/hangar-metrics.ts';
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { HANGAR_VERSION } from './platform/version.ts';
 
 /** A composed Hangar: its services, its HTTP app, and how to release everything it holds. */
 export interface Hangar {
@@ -56,8 +56,6 @@ export interface ComposeOptions {
   /** Close sign-ups after the first account (local mode without the sandbox: api/machines/sandbox/start-policy.ts). */
   singleAccount?: boolean;
 }
-
-const HANGAR_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * The composition root: connects (or starts) the database, applies migrations, builds every service once,

@@ -50,7 +50,7 @@ export interface Services {
   /** Caps on MCP requests in flight, per credential and per deployment. */
   mcpStreams: StreamSlots;
   /** The reconciler loop of this instance; the API nudges it after recording intent. */
-  reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
+  reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce' | 'deps'>;
   /** Prometheus metrics of this process, served by `GET /metrics`. */
   metrics: HangarMetrics;
   /** Local mode without the sandbox: only the first account may sign up (api/machines/sandbox/start-policy.ts). */

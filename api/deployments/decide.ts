@@ -1,4 +1,5 @@
 import type { MachineStatus } from '../machines/driver.ts';
+import { backoffCap } from '../platform/retry.ts';
 import type { FailureCode } from './failure.ts';
 import type { DeploymentState, DesiredState } from './states.ts';
 
@@ -115,7 +116,7 @@ function countedRestart(
     };
   }
   if (count > 0 && dep.lastRestartAt) {
-    const wait = Math.min(s.restartBackoffBaseMs * 2 ** (count - 1), s.restartBackoffMaxMs);
+    const wait = backoffCap(count, s.restartBackoffBaseMs, s.restartBackoffMaxMs);
     const until = new Date(dep.lastRestartAt.getTime() + wait);
     if (now < until) {
       return {

@@ -13,7 +13,8 @@ export class ReconcilerLoop {
   lastPass: PassResult | undefined;
 
   constructor(
-    private readonly deps: ReconcilerDeps,
+    /** What every pass runs with, built once by the composition root (tests read it to run extra instances). */
+    readonly deps: ReconcilerDeps,
     private readonly idleMs: number,
     private readonly logger: Logger,
     private readonly options: { metrics?: ReconcilerObserver } = {},

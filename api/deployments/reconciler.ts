@@ -10,7 +10,7 @@ import { decideMove, type Move, type ReconcilerSettings } from './decide.ts';
 import { permanentFailure } from './failure.ts';
 import { launchPlanFor, RUNNER_TOKEN_ENV, StoredLaunchSpecSchema } from './launch.ts';
 import type { LaunchChecker } from './launch-check.ts';
-import { launchCommand } from '../packages/admission.ts';
+import { PinnedPackage } from '../packages/pinned-package.ts';
 import { claimDueDeployments } from './lease.ts';
 import { commitMove as commit, LeaseLostError, releaseAfterError, type MoveEvent, type ObservedData } from './reconciler-commit.ts';
 
@@ -148,8 +148,7 @@ type Write = (data: ObservedData, move: Move, nextAt: Date, events?: MoveEvent[]
 async function checkStoredSpec(deps: ReconcilerDeps, dep: Deployment): Promise<void> {
   const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
   await deps.launch.check({
-    command: launchCommand(dep.runtime, dep.packageName, dep.packageVersion),
-    pinned: { runtime: dep.runtime, name: dep.packageName, version: dep.packageVersion },
+    pinned: PinnedPackage.ofDeployment(dep),
     args: spec.args,
     env: spec.env,
     secretNames: Object.keys(spec.secrets),

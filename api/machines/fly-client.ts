@@ -22,7 +22,7 @@ import type {
   FlyWaitState,
 } from './fly-types.ts';
 import { TokenBucketLimiter } from './rate-limiter.ts';
-import { retryWithBackoff } from './retry.ts';
+import { retryWithBackoff } from '../platform/retry.ts';
 
 export interface FlyClientOptions {
   /** `https://api.machines.dev` in production (config FLY_API_BASE_URL), the fake's URL in tests. */
@@ -232,7 +232,7 @@ export class FlyClient {
         ...this.retry,
         random: this.options.random,
         shouldRetry: (error) => isRateLimited(error) || (route.idempotent && isTransient(error)),
-        onRetry: (error, attempt, delayMs) =>
+        onRetry: ({ error, attempt, delayMs }) =>
           this.options.logger.warn(
             { fly: { route: routeId, attempt, delayMs, status: (error as FlyError).status, requestId: (error as FlyError).requestId } },
             'fly call failed, retrying',

@@ -1,4 +1,5 @@
 import { DriverError, type LaunchPlan } from './driver.ts';
+import { PinnedPackage } from '../packages/pinned-package.ts';
 import type { FlyMachineConfig, FlyMachineSecret } from './fly-types.ts';
 
 /**
@@ -47,8 +48,6 @@ export interface MachineConfigOptions {
 export const FLYCAST_PORT = 80;
 
 const DIGEST_PINNED = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[a-f0-9]{64}$/;
-const NPM_PINNED = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const PYPI_PINNED = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9,._-]+\])?==\d[0-9A-Za-z.!+_-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DURATION = /^\d+(ms|s|m|h)$/;
 
@@ -67,9 +66,9 @@ export function machineNameFor(deploymentId: string): string {
 
 /** The argv that runs the pinned package: `npx -y pkg@x.y.z ...args` or `uvx pkg==x.y.z ...args`. */
 export function packageCommand(runtime: LaunchPlan['runtime'], packageRef: string, args: string[]): string[] {
-  if (runtime === 'npm' && NPM_PINNED.test(packageRef)) return ['npx', '-y', packageRef, ...args];
-  if (runtime === 'pypi' && PYPI_PINNED.test(packageRef)) return ['uvx', packageRef, ...args];
-  throw new DriverError('rejected', `package must be pinned to an exact version (${runtime === 'npm' ? 'name@x.y.z' : 'name==x.y.z'})`);
+  const pinned = PinnedPackage.parseRef(runtime, packageRef);
+  if (!pinned) throw new DriverError('rejected', `package must be pinned to an exact version (${PinnedPackage.refForm(runtime)})`);
+  return pinned.command(args);
 }
 
 /** The app-secret mappings a deployment's machine boots with: the runner token plus the plan's secrets. */

@@ -7,7 +7,7 @@ import { deploymentContext } from '../access.ts';
 import { CreateDeploymentSchema, DeploymentSchema, deploymentView } from '../schemas.ts';
 import { createDeployment } from '../service.ts';
 import { createTemplateDeployment } from '../../catalog/deploy.ts';
-import { TeamParams } from './params.ts';
+import { TeamParams } from '../../http/params.ts';
 
 const route = authorized(
   createRoute({
