@@ -18,6 +18,7 @@ import { createLaunchChecker } from './deployments/launch-check.ts';
 import { createLaunchSecrets } from './deployments/launch-secrets.ts';
 import type { HostResolver } from './launch-spec/validate-launch-spec.ts';
 import { ReconcilerLoop } from './deployments/reconciler-loop.ts';
+import { createTemplateSecretSource } from './catalog/resolve.ts';
 import { loadStarterCatalog } from './catalog/starter.ts';
 import type { MachineDriver } from './machines/driver.ts';
 import { createFlyMachineDriver } from './machines/fly-driver.ts';
@@ -117,7 +118,7 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
       clock,
       logger,
       driver,
-      secrets: createLaunchSecrets({ db, vault, clock }),
+      secrets: createLaunchSecrets({ db, vault, clock, templateSecrets: createTemplateSecretSource(db) }),
       launch: launchChecker,
       settings,
       holder: config.instanceId ?? `${hostname()}:${process.pid}`,

@@ -11,7 +11,6 @@ import type { Services } from '../services.ts';
 import { recordEvent } from './events.ts';
 import { StoredLaunchSpecSchema, type StoredLaunchSpec } from './launch.ts';
 import type { CreateDeploymentInput, UpdateDeploymentInput } from './schemas.ts';
-import { LIVE_STATES } from './states.ts';
 
 /** What a deployment operation needs: the services, the caller, and where the request came from (audit). */
 export interface DeploymentContext {
@@ -24,6 +23,12 @@ type SecretsInput = CreateDeploymentInput['secrets'];
 
 /** A package deployment request: the create body with its package named. */
 export type PackageDeploymentInput = CreateDeploymentInput & { package: string };
+
+/**
+ * Deploys a catalog template (api/catalog/deploy.ts `createTemplateDeployment`). The create route receives
+ * it from the app, so deployments never imports the catalog (the catalog builds on deployments).
+ */
+export type TemplateDeployer = (ctx: DeploymentContext, team: Team, input: CreateDeploymentInput) => Promise<Deployment>;
 
 /** The team's admission policy (switches it stored), for admitPackage. */
 export function teamPolicy(team: Team): Partial<AdmissionPolicy> {
@@ -253,6 +258,3 @@ export async function requestLifecycle(ctx: DeploymentContext, dep: Deployment, 
   services.reconciler.nudge();
   return updated;
 }
-
-/** States that count against the quota and that `?state=live` lists. */
-export { LIVE_STATES };
