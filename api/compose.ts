@@ -123,7 +123,6 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
       settings,
       holder: config.instanceId ?? `${hostname()}:${process.pid}`,
     },
-    settings.intervalMs,
     logger,
     { metrics },
   );

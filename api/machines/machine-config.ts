@@ -9,14 +9,13 @@ import type { FlyMachineConfig, FlyMachineSecret } from './fly-types.ts';
  *
  * Secrets: values never appear in `env` or metadata. They live in the team app's secrets under
  * per-deployment names (`DEP_<ID>_<NAME>`, see deploymentSecretName) and reach the machine through
- * `processes[0].secrets` ([fly.MachineSecret]: `env_var` is the name inside the machine, `name` the app
- * secret), with `ignore_app_secrets: true` so a machine sees only its own deployment's secrets, not every
- * secret of the team's app. Inference, not verified against real Fly (no access here): a process entry
- * that carries only secrets inherits the command from `init`. If Fly ignored it, the runner would start
- * without its token and exit (a visible crash loop): the failure mode is closed, never a leak.
+ * `processes[0].secrets` (`env_var` is the name inside the machine, `name` the app secret), with
+ * `ignore_app_secrets: true` so a machine sees only its own deployment's secrets. How this behaves on real
+ * Fly is an open question recorded in context/plans/roadmap/ (issue 20).
  *
- * Networking: no `services`, so nothing is published; the machine has only its private 6PN address on
- * the team app's own network.
+ * Networking: one `services` entry, Flycast only (private, port 80 to the runner's 8080); no public IP is
+ * ever allocated, so the machine is reachable only on the team app's own private network and through the
+ * Fly proxy from Hangar's control network.
  */
 
 export const RUNNER_PORT = 8080;

@@ -67,7 +67,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
     services.usage.record(dep.id, failed);
     if (upstream.status === 401) {
       upstream.body?.cancel().catch(() => undefined);
-      throw new AppError(502, 'runner_rejected', 'The deployment refused Hangar’s credentials; it is being restarted with fresh ones');
+      throw new AppError(502, 'runner_rejected', 'The deployment refused Hangar’s credentials; restart it to boot it with its current runner token');
     }
     if (!upstream.body) release();
     const body = upstream.body ? onBodySettled(upstream.body, release) : null;

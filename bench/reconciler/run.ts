@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     const loopDeps = deps(settings, 'bench-loop');
     const { intervalMs, healthFailureThreshold: K } = loopDeps.settings;
     await pool.query(`UPDATE deployments SET next_reconcile_at = now()`);
-    const loop = new ReconcilerLoop(loopDeps, intervalMs, logger);
+    const loop = new ReconcilerLoop(loopDeps, logger);
     loop.start();
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
     const target = await db.deployment.findFirstOrThrow({ where: { id: `dep_bench${pad(0)}${pad(0)}` } });
