@@ -57,7 +57,8 @@ async function checkCredentialRefs(ctx: DeploymentContext, teamId: string, secre
   }
 }
 
-function overlap(env: Record<string, string>, secrets: Record<string, unknown>): void {
+/** Throws a 422 `env_secret_overlap` naming each variable set both as plain env and as a secret. */
+function assertNoEnvSecretOverlap(env: Record<string, string>, secrets: Record<string, unknown>): void {
   const both = Object.keys(env).filter((name) => name in secrets);
   if (both.length > 0) {
     throw new PolicyError(`Variables set both as env and as secrets: ${both.join(', ')}`, 'env_secret_overlap', {
@@ -163,7 +164,7 @@ export async function recordDeployment(ctx: DeploymentContext, team: Team, input
  */
 export async function createDeployment(ctx: DeploymentContext, team: Team, input: PackageDeploymentInput): Promise<Deployment> {
   const { services, principal } = ctx;
-  overlap(input.env, input.secrets);
+  assertNoEnvSecretOverlap(input.env, input.secrets);
   const verdict = await services.admission.admitPackage(input.package, teamPolicy(team));
   await services.launchChecker.check({ pinned: verdict, args: input.args, env: input.env, secretNames: Object.keys(input.secrets) });
   await checkCredentialRefs(ctx, team.id, input.secrets, principal.userId);
@@ -192,7 +193,7 @@ export async function updateDeployment(ctx: DeploymentContext, dep: Deployment, 
   const env = input.env ?? current.env;
   const args = input.args ?? current.args;
   const secretNames = Object.keys(input.secrets ?? current.secrets);
-  overlap(env, Object.fromEntries(secretNames.map((name) => [name, true])));
+  assertNoEnvSecretOverlap(env, Object.fromEntries(secretNames.map((name) => [name, true])));
   const team = await services.db.team.findUniqueOrThrow({ where: { id: dep.teamId } });
   const verdict = input.package ? await services.admission.admitPackage(input.package, teamPolicy(team)) : undefined;
   await services.launchChecker.check({ pinned: verdict ?? PinnedPackage.ofDeployment(dep), args, env, secretNames });

@@ -76,9 +76,9 @@ async function main(): Promise<void> {
   const client = new FlyClient({ baseUrl: fly.url, token: TOKEN, orgSlug: fly.orgSlug, logger });
   const driver = new FlyMachineDriver({ client, logger, appPrefix: 'hangar', runnerImage: IMAGE, hangarVersion: '0.1.0' });
   const deps = (settings: Partial<ReconcilerSettings>, holder: string): ReconcilerDeps => ({
-    db, pool, clock: systemClock, logger, driver, launch: createLaunchChecker(),
+    db, pool, clock: systemClock, logger, driver, launchChecker: createLaunchChecker(),
     // Steady running deployments never launch; a launch here would be a reconciler bug worth seeing.
-    secrets: { resolve: () => Promise.reject(new Error('the bench seeds running deployments: no launch expected')) },
+    launchSecrets: { resolve: () => Promise.reject(new Error('the bench seeds running deployments: no launch expected')) },
     settings: { ...DEFAULT_RECONCILER_SETTINGS, ...settings },
     holder,
   });
