@@ -15,6 +15,7 @@ const UNIT = [
   'api/machines/fly-client.test.ts',
   'api/machines/fly-driver.test.ts',
   'api/machines/fly-errors.test.ts',
+  'api/machines/fly-wire.test.ts',
   'api/machines/machine-config.test.ts',
   'api/machines/rate-limiter.test.ts',
   'api/metrics/registry.test.ts',
