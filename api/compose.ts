@@ -19,6 +19,7 @@ import { createLaunchChecker } from './deployments/launch-check.ts';
 import { createLaunchSecrets } from './deployments/launch-secrets.ts';
 import type { HostResolver } from './launch-spec/validate-launch-spec.ts';
 import { ReconcilerLoop } from './deployments/reconciler-loop.ts';
+import { createTemplateSecretSource } from './catalog/resolve.ts';
 import { loadStarterCatalog } from './catalog/starter.ts';
 import type { MachineDriver } from './machines/driver.ts';
 import { createFlyMachineDriver } from './machines/fly-driver.ts';
@@ -36,7 +37,7 @@ import { loadKeyRing } from './vault/keyring.ts';
 import { Vault } from './vault/vault.ts';
 import { HangarMetrics } from './metrics/hangar-metrics.ts';
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { HANGAR_VERSION } from './platform/version.ts';
 
 /** A composed Hangar: its services, its HTTP app, and how to release everything it holds. */
 export interface Hangar {
@@ -66,8 +67,6 @@ export interface ComposeOptions {
   /** Call log knobs beyond what config sets (tests shorten the flush interval). */
   callLog?: Partial<CallLogSettings>;
 }
-
-const HANGAR_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * The composition root: connects (or starts) the database, applies migrations, builds every service once,
@@ -129,12 +128,11 @@ export async function composeHangar(config: Config, options: ComposeOptions = {}
       clock,
       logger,
       driver,
-      secrets: createLaunchSecrets({ db, vault, clock }),
-      launch: launchChecker,
+      launchSecrets: createLaunchSecrets({ db, vault, clock, templateSecrets: createTemplateSecretSource(db) }),
+      launchChecker,
       settings,
       holder: config.instanceId ?? `${hostname()}:${process.pid}`,
     },
-    settings.intervalMs,
     logger,
     { metrics },
   );

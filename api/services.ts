@@ -56,7 +56,7 @@ export interface Services {
   /** The MCP call log: one row per proxied request, written in batches, pruned after its retention. */
   callLog: CallLog;
   /** The reconciler loop of this instance; the API nudges it after recording intent. */
-  reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce'>;
+  reconciler: Pick<ReconcilerLoop, 'nudge' | 'start' | 'stop' | 'passOnce' | 'deps'>;
   /** Prometheus metrics of this process, served by `GET /metrics`. */
   metrics: HangarMetrics;
   /** Fetches OAuth Client ID Metadata Documents through the SSRF rules (tests point it at a local TLS server). */

@@ -4,8 +4,7 @@ import { FlyClient } from '../api/machines/fly-client.ts';
 import { createLogger } from '../api/platform/logger.ts';
 import type { ManualClock } from '../api/platform/clock.ts';
 import type { PassResult, ReconcilerDeps } from '../api/deployments/reconciler.ts';
-import { DEFAULT_RECONCILER_SETTINGS, type ReconcilerSettings } from '../api/deployments/decide.ts';
-import { createLaunchSecrets } from '../api/deployments/launch-secrets.ts';
+import type { ReconcilerSettings } from '../api/deployments/decide.ts';
 import { tenantAppName } from '../api/machines/fly-driver.ts';
 import { FakeNpmRegistry } from '../api/packages/fakes/fake-npm-registry.ts';
 import { createTestResolver } from '../api/launch-spec/test-resolver.ts';
@@ -75,19 +74,10 @@ export async function createDeploymentWorld(options: { fly?: FakeFlyOptions; rec
   });
   const clock = hangar.clock as ManualClock;
   const owner = await signUpUser(hangar, { verified: true });
-  const configured = hangar.services.config.reconciler;
-  const settings: ReconcilerSettings = {
-    ...DEFAULT_RECONCILER_SETTINGS,
-    intervalMs: configured.intervalMs,
-    healthFailureThreshold: configured.healthFailureThreshold,
-    startGraceMs: configured.startGraceMs,
-    crashLoopMaxRestarts: configured.crashLoopMaxRestarts,
-    crashLoopWindowMs: configured.crashLoopWindowMs,
-    ...FAST_RECONCILER,
-    ...options.reconciler,
-  };
+  // The settings and dependencies compose.ts built for this Hangar's own reconciler: one source for both.
+  const base = hangar.services.reconciler.deps;
+  const settings = base.settings;
   const interval = settings.intervalMs;
-  const { db, pool, logger, vault, launchChecker } = hangar.services;
   return {
     hangar,
     fly,
@@ -97,7 +87,7 @@ export async function createDeploymentWorld(options: { fly?: FakeFlyOptions; rec
     owner,
     settings,
     reconcilerDeps(overrides) {
-      return { db, pool, clock, logger, driver, secrets: createLaunchSecrets({ db, vault, clock }), launch: launchChecker, settings, ...overrides };
+      return { ...base, ...overrides };
     },
     appOf(teamId) {
       return tenantAppName('hangar', teamId);

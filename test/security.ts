@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Scope } from '../api/auth/principal.ts';
-import { createTeamFixture, jsonInit, type TeamFixture } from './accounts.ts';
+import type { Scope, TeamRole } from '../api/auth/principal.ts';
+import { createSession, SESSION_COOKIE } from '../api/auth/sessions.ts';
+import { hashToken, newId, newSecretToken } from '../api/platform/ids.ts';
+import { createTeam } from '../api/teams/team-service.ts';
+import { jsonInit, trustedOrigin, type TeamFixture, type TestUser } from './accounts.ts';
 import type { TestHangar } from './hangar.ts';
 
 /** One request of the route under test; `path` and `body` may use the fixture's team and users. */
@@ -28,6 +32,64 @@ async function call(hangar: TestHangar, req: BatteryRequest, headers: Record<str
   return hangar.request(req.path, jsonInit(req.method, headers, req.body));
 }
 
+const ALL_SCOPES: Scope[] = ['read', 'write', 'mcp', 'admin'];
+
+/**
+ * One user seeded straight into the database (no sign-up request, no argon2): verified, with a personal
+ * team, a session and an API key of `scopes`. The password is not stored (the battery never logs in).
+ */
+async function seedUser(hangar: TestHangar, options: { globalAdmin?: boolean; scopes?: Scope[] } = {}): Promise<TestUser> {
+  const { db, clock } = hangar.services;
+  const now = clock.now();
+  const email = `battery-${randomBytes(5).toString('hex')}@example.com`;
+  const apiKey = newSecretToken('hgr_');
+  const apiKeyId = newId('key');
+  const { user, team } = await db.$transaction(async (tx) => {
+    const user = await tx.user.create({
+      data: { id: newId('usr'), email, passwordHash: 'seeded: no password login', globalRole: options.globalAdmin ? 'admin' : 'user', emailVerifiedAt: now, createdAt: now, updatedAt: now },
+    });
+    const team = await createTeam(tx, { name: email.split('@')[0] ?? 'personal', ownerId: user.id, personal: true, now });
+    await tx.apiKey.create({ data: { id: apiKeyId, userId: user.id, name: 'test', prefix: apiKey.slice(0, 8), keyHash: hashToken(apiKey), scopes: options.scopes ?? ALL_SCOPES, createdAt: now } });
+    return { user, team };
+  });
+  const session = await createSession(hangar.services, user.id, { ip: undefined, userAgent: undefined });
+  const cookie = `${SESSION_COOKIE}=${session.token}`;
+  return {
+    user: { id: user.id, email },
+    password: '',
+    apiKey,
+    apiKeyId,
+    cookie,
+    team: { id: team.id, slug: team.slug },
+    keyHeaders: { authorization: `Bearer ${apiKey}` },
+    cookieHeaders: { cookie, origin: trustedOrigin(hangar) },
+  };
+}
+
+/**
+ * The battery's TeamFixture, seeded directly (the same shape test/accounts.ts createTeamFixture builds
+ * through seven API sign-ups): the owner's personal team with an admin, a member, a viewer and a disabled
+ * member; an outsider with a team of their own; a global admin; an `mcp`-only key of the owner.
+ */
+async function seedTeamFixture(hangar: TestHangar): Promise<TeamFixture> {
+  const [owner, admin, member, viewer, outsider, disabled, globalAdmin] = await Promise.all([
+    seedUser(hangar),
+    seedUser(hangar),
+    seedUser(hangar),
+    seedUser(hangar),
+    seedUser(hangar),
+    seedUser(hangar),
+    seedUser(hangar, { globalAdmin: true }),
+  ]);
+  const { db, clock } = hangar.services;
+  const roles: Array<[TestUser, TeamRole]> = [[admin, 'admin'], [member, 'member'], [viewer, 'viewer'], [disabled, 'member']];
+  await db.membership.createMany({ data: roles.map(([u, role]) => ({ teamId: owner.team.id, userId: u.user.id, role })) });
+  await db.user.update({ where: { id: disabled.user.id }, data: { disabledAt: clock.now() } });
+  const narrowKey = newSecretToken('hgr_');
+  await db.apiKey.create({ data: { id: newId('key'), userId: owner.user.id, name: 'narrow', prefix: narrowKey.slice(0, 8), keyHash: hashToken(narrowKey), scopes: ['mcp'], createdAt: clock.now() } });
+  return { team: owner.team, owner, admin, member, viewer, outsider, disabled, globalAdmin, narrowKey };
+}
+
 /**
  * The checks every route must pass, registered as tests in a `describe`: no credentials 401, wrong key
  * 401, unknown session 401, disabled account 401, another tenant 404 (team data), too-narrow key 403,
@@ -37,7 +99,7 @@ export function runSecurityBattery(name: string, options: SecurityBatteryOptions
   describe(`security battery: ${name}`, () => {
     let fx: TeamFixture;
     beforeAll(async () => {
-      fx = await createTeamFixture(options.hangar());
+      fx = await seedTeamFixture(options.hangar());
     });
 
     it('answers 401 without credentials', async () => {
@@ -53,7 +115,7 @@ export function runSecurityBattery(name: string, options: SecurityBatteryOptions
       const garbage = await call(options.hangar(), req, { authorization: 'Bearer not-a-key' });
       expect(garbage.status).toBe(401);
       const origin = new URL(options.hangar().services.config.publicUrl).origin;
-      const wrongSession = await call(options.hangar(), req, { cookie: `hangar_session=hgs_${'1'.repeat(32)}`, origin });
+      const wrongSession = await call(options.hangar(), req, { cookie: `${SESSION_COOKIE}=hgs_${'1'.repeat(32)}`, origin });
       expect(wrongSession.status).toBe(401);
     });
 

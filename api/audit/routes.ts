@@ -4,7 +4,7 @@ import { errorResponses, jsonContent, PageQuerySchema } from '../auth/schemas.ts
 import type { Db } from '../db/pool.ts';
 import type { App } from '../http/context.ts';
 import { decodeNumericCursor } from '../http/cursor.ts';
-import { TeamParams } from '../teams/schemas.ts';
+import { TeamParams } from '../http/params.ts';
 
 const AuditEntrySchema = z
   .object({

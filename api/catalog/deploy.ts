@@ -3,7 +3,7 @@ import type { StoredLaunchSpec } from '../deployments/launch.ts';
 import type { CreateDeploymentInput } from '../deployments/schemas.ts';
 import { recordDeployment, teamPolicy, type DeploymentContext } from '../deployments/service.ts';
 import { PolicyError } from '../http/errors.ts';
-import { newId } from '../platform/ids.ts';
+import { replaceDeploymentSecrets } from '../deployments/inline-secrets.ts';
 import { storedFields, type PlainValue } from './fields.ts';
 import { resolveTemplateConfig, type TemplateConfig } from './resolve.ts';
 import { parseValues } from './validate-values.ts';
@@ -37,7 +37,7 @@ export async function createTemplateDeployment(ctx: DeploymentContext, team: Tea
   }
   const verdict = await services.admission.admitPackage(template.packageSpec, teamPolicy(team));
   const config = await resolveTemplateConfig(services.db, template, { teamId: team.id, userId: ctx.principal.userId, deploymentValues: plain, deploymentSecrets: sealed });
-  await services.launchChecker.check({ command: verdict.command, pinned: verdict, args: template.args, env: config.env, secretNames: config.secretNames });
+  await services.launchChecker.check({ pinned: verdict, args: template.args, env: config.env, secretNames: config.secretNames });
   const now = services.clock.now();
   return recordDeployment(ctx, team, {
     name: input.name,
@@ -48,10 +48,6 @@ export async function createTemplateDeployment(ctx: DeploymentContext, team: Tea
     size: input.size,
     templateSlug: template.slug,
     missingFields: config.missing,
-    within: async (tx, deploymentId) => {
-      for (const [name, value] of Object.entries(sealed)) {
-        await tx.credential.create({ data: { id: newId('cred'), scope: 'deployment', deploymentId, name, ...value, createdAt: now, updatedAt: now } });
-      }
-    },
+    within: (tx, deploymentId) => replaceDeploymentSecrets(tx, deploymentId, sealed, now),
   });
 }

@@ -44,7 +44,8 @@ export async function applyValueChange(services: Services, template: Template, s
     const config = await configOf(services, template, dep);
     const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
     const launchSpec = templateLaunchSpec(spec.args, config, spec.template ?? { slug: template.slug, values: {} });
-    // Not guarded by `version`: the reconciler bumps it on every look; generation increments are atomic.
+    // Not guarded by `version` (the intent version, bumped only by intent writes like this one, so a move in
+    // flight re-decides): each write here is recomputed from the current merge, and generation increments are atomic.
     const where = { id: dep.id };
     if (dep.state === 'awaiting_config') {
       const ready = config.missing.length === 0;

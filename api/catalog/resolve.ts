@@ -1,5 +1,6 @@
 import type { Prisma, Template } from '../db/generated/client.ts';
 import type { Db } from '../db/pool.ts';
+import { MissingCredentialError, type TemplateSecretSource } from '../deployments/launch-secrets.ts';
 import { envText, parseFieldValue, storedFields, type PlainValue, type TemplateField } from './fields.ts';
 import { mergeFingerprint, mergeTemplateValues, type FieldCandidates, type ResolvedValue, type StoredValue } from './merge.ts';
 
@@ -102,4 +103,14 @@ export async function sealedTemplateSecrets(
     out[name] = { ciphertext: value.ciphertext, keyId: value.keyId };
   }
   return out;
+}
+
+/** The launcher's template-secret source over `db`: a secret that no longer resolves is `template_secret_missing`. */
+export function createTemplateSecretSource(db: Db): TemplateSecretSource {
+  return {
+    sealed: (dep, spec, names) =>
+      sealedTemplateSecrets(db, dep, spec, names).catch((error: unknown) => {
+        throw error instanceof TemplateSecretMissingError ? new MissingCredentialError(error.message, 'template_secret_missing') : error;
+      }),
+  };
 }

@@ -38,7 +38,7 @@ async function checkTemplate(services: Services, spec: { package: string; args: 
   if (issues.length > 0) throw new ValidationError(`Invalid fields: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   const verdict = await services.admission.admitPackage(spec.package);
   const env = Object.fromEntries(spec.fields.flatMap((f) => (f.default !== undefined && f.type !== 'secret' ? [[f.name, envText(f.default)]] : [])));
-  await services.launchChecker.check({ command: verdict.command, pinned: verdict, args: spec.args, env, secretNames: spec.fields.filter((f) => f.type === 'secret').map((f) => f.name) });
+  await services.launchChecker.check({ pinned: verdict, args: spec.args, env, secretNames: spec.fields.filter((f) => f.type === 'secret').map((f) => f.name) });
 }
 
 /** Adds a template to the catalog after it passes the save gates; 409 `template_exists` for a taken slug. */

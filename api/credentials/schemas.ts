@@ -1,3 +1,4 @@
+import { TeamParams } from '../http/params.ts';
 import { z } from '@hono/zod-openapi';
 import type { Credential } from '../db/generated/client.ts';
 
@@ -72,9 +73,6 @@ export const NameParams = z.object({
   name: z.string().min(1).max(128).openapi({ param: { name: 'name', in: 'path' }, description: 'Credential name', example: 'GITHUB_TOKEN' }),
 });
 
-export const TeamParams = z.object({
-  team: z.string().min(1).max(64).openapi({ param: { name: 'team', in: 'path' }, description: 'Team id or slug', example: 'team_0123456789abcdef' }),
-});
 
 export const TeamNameParams = TeamParams.merge(NameParams);
 

@@ -10,8 +10,9 @@ import type { DeploymentContext } from './service.ts';
 
 /**
  * Loads a deployment for a caller who must hold at least `role` in its team. A deployment of a team the
- * caller cannot see answers exactly like a missing one (404 "Deployment not found"), and so does one
- * being deleted.
+ * caller cannot see answers exactly like a missing one (404 "Deployment not found"). One being deleted
+ * is still found (its events and state stay readable until it is gone); updates and lifecycle calls on it
+ * answer 404 (api/deployments/service.ts).
  */
 export async function loadDeploymentFor(c: Context<AppEnv>, id: string, role: TeamRole, scope: Scope): Promise<Deployment> {
   const principal = requireAuth(c, { scope });

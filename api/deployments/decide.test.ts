@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MachineStatus } from '../machines/driver.ts';
-import { decideMove, DEFAULT_RECONCILER_SETTINGS as S, type DeploymentView } from './decide.ts';
+import { decideMove, DEFAULT_RECONCILER_SETTINGS as S, type DecisionInput } from './decide.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
 
-function dep(overrides: Partial<DeploymentView> = {}): DeploymentView {
+function dep(overrides: Partial<DecisionInput> = {}): DecisionInput {
   return {
     id: 'dep_1',
     desiredState: 'running',

@@ -1,4 +1,5 @@
 import type { MachineStatus } from '../machines/driver.ts';
+import { backoffCap } from '../platform/retry.ts';
 import type { FailureCode } from './failure.ts';
 import type { DeploymentState, DesiredState } from './states.ts';
 
@@ -43,7 +44,7 @@ export const DEFAULT_RECONCILER_SETTINGS: ReconcilerSettings = {
 };
 
 /** The parts of a deployment row a decision reads. */
-export interface DeploymentView {
+export interface DecisionInput {
   id: string;
   desiredState: DesiredState;
   state: DeploymentState;
@@ -78,7 +79,7 @@ export type Move =
   | { kind: 'fail'; machineId: string | undefined; code: FailureCode; reason: string; counters: HealthCounters }
   | { kind: 'observe'; state: DeploymentState; reason: string; counters: HealthCounters; nextAt?: Date };
 
-function counters(dep: DeploymentView): HealthCounters {
+function counters(dep: DecisionInput): HealthCounters {
   return {
     healthFailures: dep.healthFailures,
     restartCount: dep.restartCount,
@@ -95,7 +96,7 @@ const FRESH: HealthCounters = { healthFailures: 0, restartCount: 0, restartWindo
  * restarted more than N times inside the window.
  */
 function countedRestart(
-  dep: DeploymentView,
+  dep: DecisionInput,
   machineId: string,
   kind: 'restart' | 'start',
   reason: string,
@@ -115,7 +116,7 @@ function countedRestart(
     };
   }
   if (count > 0 && dep.lastRestartAt) {
-    const wait = Math.min(s.restartBackoffBaseMs * 2 ** (count - 1), s.restartBackoffMaxMs);
+    const wait = backoffCap(count, s.restartBackoffBaseMs, s.restartBackoffMaxMs);
     const until = new Date(dep.lastRestartAt.getTime() + wait);
     if (now < until) {
       return {
@@ -138,7 +139,7 @@ const TRANSIENT = new Set(['creating', 'starting', 'restarting', 'updating', 're
  * no machine). Pure: the same inputs always give the same move, which is what makes the reconciler testable
  * and safe to re-run after a crash.
  */
-export function decideMove(dep: DeploymentView, machine: MachineStatus | undefined, now: Date, s: ReconcilerSettings): Move {
+export function decideMove(dep: DecisionInput, machine: MachineStatus | undefined, now: Date, s: ReconcilerSettings): Move {
   if (dep.desiredState === 'deleted') {
     if (!machine) return { kind: 'finish_delete', reason: 'machine destroyed' };
     if (machine.state === 'destroying') return { kind: 'observe', state: 'deleting', reason: 'machine is being destroyed', counters: counters(dep) };

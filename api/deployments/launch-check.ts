@@ -1,11 +1,14 @@
 import { blockedEnvName } from '../launch-spec/env-rules.ts';
 import { checkUrl, systemResolver } from '../launch-spec/url-rules.ts';
 import { LaunchSpecError, validateLaunchSpec, type HostResolver, type LaunchIssue } from '../launch-spec/validate-launch-spec.ts';
+import { PinnedPackage } from '../packages/pinned-package.ts';
 
-/** What a deployment launches: the pinned command admission produced, the server's args and its environment. */
+/**
+ * What a deployment launches: the admitted pin (its command is `pinned.command()`), the server's args,
+ * its plain environment and the names of its secret variables. The one input every caller builds the
+ * same way: the API on create/update, template deploys, and the reconciler before a machine is made.
+ */
 export interface LaunchToCheck {
-  /** The pinned launch command from admission, e.g. `['npx', '-y', 'pkg@1.2.3']`. */
-  command: string[];
   pinned: { runtime: 'npm' | 'pypi'; name: string; version: string };
   args: string[];
   env: Record<string, string>;
@@ -20,7 +23,6 @@ export interface LaunchChecker {
   checkUrls(urls: Record<string, string>): Promise<LaunchIssue[]>;
 }
 
-
 /**
  * Checks the whole command line as the machine will run it (`npx -y pkg@x.y.z <args>`), the environment,
  * and the names of secret variables. Issue paths point at the request's fields (`args[0]` is the first
@@ -29,7 +31,7 @@ export interface LaunchChecker {
 export function createLaunchChecker(resolveHost: HostResolver = systemResolver): LaunchChecker {
   return {
     async check(launch) {
-      const [command, ...prefix] = launch.command;
+      const [command = '', ...prefix] = PinnedPackage.of(launch.pinned).command();
       const result = await validateLaunchSpec(
         { command, args: [...prefix, ...launch.args], env: launch.env },
         { resolveHost, pinned: launch.pinned },

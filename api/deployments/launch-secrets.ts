@@ -1,8 +1,7 @@
 import type { Deployment } from '../db/generated/client.ts';
 import type { Db } from '../db/pool.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { Vault } from '../vault/vault.ts';
-import { sealedTemplateSecrets, TemplateSecretMissingError } from '../catalog/resolve.ts';
+import type { StoredSecret, Vault } from '../vault/vault.ts';
 import { RUNNER_TOKEN_ENV, StoredLaunchSpecSchema } from './launch.ts';
 import type { LaunchSecretsSource } from './reconciler.ts';
 
@@ -20,12 +19,21 @@ export class MissingCredentialError extends Error {
 }
 
 /**
+ * Where a template deployment's secret fields come from, as they resolve now (sealed, by env name). The
+ * catalog provides it (api/catalog/resolve.ts `createTemplateSecretSource`) and the composition root hands
+ * it in, so deployments never imports the catalog. Throws MissingCredentialError(`template_secret_missing`).
+ */
+export interface TemplateSecretSource {
+  sealed(dep: Deployment, template: { slug: string; values: Record<string, string | number | boolean> }, names: string[]): Promise<Record<string, StoredSecret>>;
+}
+
+/**
  * The launcher's view of the vault: decrypts exactly the secrets one deployment declares (user credential
  * of its creator over the team's of the same name, inline values, template secret fields merged over their
  * tiers as they are now) plus its runner token, and records which deployment last used each credential.
  * The only code path that turns credentials into plaintext.
  */
-export function createLaunchSecrets(deps: { db: Db; vault: Vault; clock: Clock }): LaunchSecretsSource {
+export function createLaunchSecrets(deps: { db: Db; vault: Vault; clock: Clock; templateSecrets: TemplateSecretSource }): LaunchSecretsSource {
   return {
     async resolve(dep: Deployment): Promise<Record<string, string>> {
       const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
@@ -43,9 +51,7 @@ export function createLaunchSecrets(deps: { db: Db; vault: Vault; clock: Clock }
       const used: string[] = [];
       const templateNames = Object.entries(spec.secrets).flatMap(([env, source]) => ('template' in source ? [env] : []));
       const templateSealed = templateNames.length && spec.template
-        ? await sealedTemplateSecrets(deps.db, dep, spec.template, templateNames).catch((error: unknown) => {
-            throw error instanceof TemplateSecretMissingError ? new MissingCredentialError(error.message, 'template_secret_missing') : error;
-          })
+        ? await deps.templateSecrets.sealed(dep, spec.template, templateNames)
         : {};
       for (const [env, source] of Object.entries(spec.secrets)) {
         if ('template' in source) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Deployment } from '../db/generated/client.ts';
 import type { LaunchPlan } from '../machines/driver.ts';
+import { PinnedPackage } from '../packages/pinned-package.ts';
 import { machineNameFor, RUNNER_TOKEN_ENV } from '../machines/machine-config.ts';
 import { SIZES, type Size } from './states.ts';
 
@@ -32,7 +33,7 @@ export function launchPlanFor(dep: Deployment, minSecretsVersion: number | undef
     machineName: machineNameFor(dep.id),
     region: dep.region,
     runtime: dep.runtime,
-    packageRef: dep.runtime === 'npm' ? `${dep.packageName}@${dep.packageVersion}` : `${dep.packageName}==${dep.packageVersion}`,
+    packageRef: PinnedPackage.ofDeployment(dep).ref(),
     args: spec.args,
     env: spec.env,
     secretNames: [...Object.keys(spec.secrets), RUNNER_TOKEN_ENV].sort(),

@@ -3,6 +3,7 @@ import type { Db } from '../db/pool.ts';
 import { DriverError } from '../machines/driver.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
+import { equalJitterDelay } from '../platform/retry.ts';
 import type { Move, ReconcilerSettings } from './decide.ts';
 import { recordEvent, type EventData } from './events.ts';
 import { retryableErrorText } from './failure.ts';
@@ -98,8 +99,7 @@ async function commitObservedOnly(deps: CommitDeps, dep: Deployment, data: Obser
 export async function releaseAfterError(deps: CommitDeps, dep: Deployment, error: unknown): Promise<void> {
   if (error instanceof LeaseLostError) return;
   const attempts = dep.attempts + 1;
-  const wait = Math.min(deps.settings.errorBackoffBaseMs * 2 ** (attempts - 1), deps.settings.errorBackoffMaxMs);
-  const jittered = wait / 2 + Math.random() * (wait / 2);
+  const jittered = equalJitterDelay(attempts, deps.settings.errorBackoffBaseMs, deps.settings.errorBackoffMaxMs);
   const kind = error instanceof DriverError ? error.kind : 'internal';
   const text = retryableErrorText(error);
   const now = deps.clock.now();

@@ -3,8 +3,9 @@ import type { Logger } from '../platform/logger.ts';
 import { runReconcilerPass, type PassResult, type ReconcilerDeps } from './reconciler.ts';
 
 /**
- * The reconciler loop inside every API instance: a pass, then a wait of `idleMs` (cut short by `nudge()`,
- * e.g. when the API records new intent), until stopped. A pass that claimed a full batch runs again at once.
+ * The reconciler loop inside every API instance: a pass, then a wait of the shorter of the settings'
+ * `intervalMs` and `busyIntervalMs` (cut short by `nudge()`, e.g. when the API records new intent), until
+ * stopped. A pass that claimed a full batch runs again at once.
  */
 export class ReconcilerLoop {
   private wake: (() => void) | undefined;
@@ -13,8 +14,8 @@ export class ReconcilerLoop {
   lastPass: PassResult | undefined;
 
   constructor(
-    private readonly deps: ReconcilerDeps,
-    private readonly idleMs: number,
+    /** What every pass runs with, built once by the composition root (tests read it to run extra instances). */
+    readonly deps: ReconcilerDeps,
     private readonly logger: Logger,
     private readonly options: { metrics?: ReconcilerObserver } = {},
   ) {}
@@ -85,7 +86,7 @@ export class ReconcilerLoop {
       await new Promise<void>((resolve) => {
         // Each deployment's next_reconcile_at already spaces its own checks; the loop itself only idles
         // briefly, so a slow pass does not add a whole interval to every health observation.
-        const timer = setTimeout(resolve, Math.min(this.idleMs, this.deps.settings.busyIntervalMs));
+        const timer = setTimeout(resolve, Math.min(this.deps.settings.intervalMs, this.deps.settings.busyIntervalMs));
         this.wake = () => {
           clearTimeout(timer);
           resolve();

@@ -10,7 +10,7 @@ import { decideMove, type Move, type ReconcilerSettings } from './decide.ts';
 import { permanentFailure } from './failure.ts';
 import { launchPlanFor, RUNNER_TOKEN_ENV, StoredLaunchSpecSchema } from './launch.ts';
 import type { LaunchChecker } from './launch-check.ts';
-import { launchCommand } from '../packages/admission.ts';
+import { PinnedPackage } from '../packages/pinned-package.ts';
 import { claimDueDeployments } from './lease.ts';
 import { commitMove as commit, LeaseLostError, releaseAfterError, type MoveEvent, type ObservedData } from './reconciler-commit.ts';
 
@@ -26,9 +26,10 @@ export interface ReconcilerDeps {
   clock: Clock;
   logger: Logger;
   driver: MachineDriver;
-  secrets: LaunchSecretsSource;
+  /** Plaintext launch secrets, decrypted only here (not `Services.secrets`, the logger's masking registry). */
+  launchSecrets: LaunchSecretsSource;
   /** The launch-spec gate again, right before a machine is made from stored data (second layer). */
-  launch: LaunchChecker;
+  launchChecker: LaunchChecker;
   settings: ReconcilerSettings;
   /** This instance's lease holder name. */
   holder: string;
@@ -102,7 +103,7 @@ async function ensureHome(deps: ReconcilerDeps, team: Team): Promise<TenantHome>
 }
 
 async function pushSecrets(deps: ReconcilerDeps, dep: Deployment, home: TenantHome): Promise<number | undefined> {
-  const values = await deps.secrets.resolve(dep);
+  const values = await deps.launchSecrets.resolve(dep);
   const namespaced = Object.fromEntries(Object.entries(values).map(([name, value]) => [deploymentSecretName(dep.id, name), value]));
   return deps.driver.setSecrets(home, namespaced);
 }
@@ -147,9 +148,8 @@ type Write = (data: ObservedData, move: Move, nextAt: Date, events?: MoveEvent[]
 /** The launch-spec gate again, on the stored spec, right before a machine is made from it (LaunchSpecError). */
 async function checkStoredSpec(deps: ReconcilerDeps, dep: Deployment): Promise<void> {
   const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
-  await deps.launch.check({
-    command: launchCommand(dep.runtime, dep.packageName, dep.packageVersion),
-    pinned: { runtime: dep.runtime, name: dep.packageName, version: dep.packageVersion },
+  await deps.launchChecker.check({
+    pinned: PinnedPackage.ofDeployment(dep),
     args: spec.args,
     env: spec.env,
     secretNames: Object.keys(spec.secrets),

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Deployment } from '../db/generated/client.ts';
 import { FlagSchema } from '../packages/verdict.ts';
+import { PinnedPackage } from '../packages/pinned-package.ts';
 import { PackageSpecSchema } from '../packages/package-spec.ts';
 import { ToolPatternListSchema } from '../mcp/tool-policy.ts';
 import { StoredLaunchSpecSchema } from './launch.ts';
@@ -149,12 +150,11 @@ const FlagsSchema = z.array(FlagSchema).catch([]);
 /** The public shape of a deployment: never a secret value, never the runner token. */
 export function deploymentView(dep: Deployment, publicUrl: string): DeploymentView {
   const spec = StoredLaunchSpecSchema.parse(dep.launchSpec);
-  const pinned = dep.runtime === 'npm' ? `${dep.packageName}@${dep.packageVersion}` : `${dep.packageName}==${dep.packageVersion}`;
   return {
     id: dep.id,
     teamId: dep.teamId,
     name: dep.name,
-    package: `${dep.runtime}:${pinned}`,
+    package: PinnedPackage.ofDeployment(dep).label(),
     runtime: dep.runtime,
     version: dep.packageVersion,
     requested: dep.requestedSpec,

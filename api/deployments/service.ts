@@ -2,15 +2,15 @@ import { assertUserDeploymentQuota } from '../users/quotas.ts';
 import type { Deployment, Prisma, Team } from '../db/generated/client.ts';
 import { ConflictError, NotFoundError, PolicyError } from '../http/errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import { launchCommand } from '../packages/admission.ts';
+import { PinnedPackage } from '../packages/pinned-package.ts';
 import type { AdmissionPolicy, Verdict } from '../packages/verdict.ts';
 import { AdmissionPolicySchema } from '../packages/verdict.ts';
 import { newId, newSecretToken } from '../platform/ids.ts';
+import { replaceDeploymentSecrets } from './inline-secrets.ts';
 import type { Services } from '../services.ts';
 import { recordEvent } from './events.ts';
 import { StoredLaunchSpecSchema, type StoredLaunchSpec } from './launch.ts';
 import type { CreateDeploymentInput, UpdateDeploymentInput } from './schemas.ts';
-import { LIVE_STATES } from './states.ts';
 
 /** What a deployment operation needs: the services, the caller, and where the request came from (audit). */
 export interface DeploymentContext {
@@ -23,6 +23,12 @@ type SecretsInput = CreateDeploymentInput['secrets'];
 
 /** A package deployment request: the create body with its package named. */
 export type PackageDeploymentInput = CreateDeploymentInput & { package: string };
+
+/**
+ * Deploys a catalog template (api/catalog/deploy.ts `createTemplateDeployment`). The create route receives
+ * it from the app, so deployments never imports the catalog (the catalog builds on deployments).
+ */
+export type TemplateDeployer = (ctx: DeploymentContext, team: Team, input: CreateDeploymentInput) => Promise<Deployment>;
 
 /** The team's admission policy (switches it stored), for admitPackage. */
 export function teamPolicy(team: Team): Partial<AdmissionPolicy> {
@@ -51,7 +57,8 @@ async function checkCredentialRefs(ctx: DeploymentContext, teamId: string, secre
   }
 }
 
-function overlap(env: Record<string, string>, secrets: Record<string, unknown>): void {
+/** Throws a 422 `env_secret_overlap` naming each variable set both as plain env and as a secret. */
+function assertNoEnvSecretOverlap(env: Record<string, string>, secrets: Record<string, unknown>): void {
   const both = Object.keys(env).filter((name) => name in secrets);
   if (both.length > 0) {
     throw new PolicyError(`Variables set both as env and as secrets: ${both.join(', ')}`, 'env_secret_overlap', {
@@ -69,12 +76,8 @@ function storedSpec(args: string[], env: Record<string, string>, secrets: Secret
 }
 
 async function storeInlineSecrets(ctx: DeploymentContext, tx: Prisma.TransactionClient, deploymentId: string, secrets: SecretsInput): Promise<void> {
-  await tx.credential.deleteMany({ where: { deploymentId } });
-  for (const [name, source] of Object.entries(secrets)) {
-    if (!('value' in source)) continue;
-    const sealed = ctx.services.vault.encrypt(source.value);
-    await tx.credential.create({ data: { id: newId('cred'), scope: 'deployment', deploymentId, name, ...sealed } });
-  }
+  const sealed = Object.fromEntries(Object.entries(secrets).flatMap(([name, source]) => ('value' in source ? [[name, ctx.services.vault.encrypt(source.value)] as const] : [])));
+  await replaceDeploymentSecrets(tx, deploymentId, sealed, ctx.services.clock.now());
 }
 
 /** What `recordDeployment` stores: an admitted package, its launch spec, and (for templates) what is missing. */
@@ -106,6 +109,7 @@ export async function recordDeployment(ctx: DeploymentContext, team: Team, input
   const now = services.clock.now();
   const missing = input.missingFields ?? [];
   const state = missing.length > 0 ? 'awaiting_config' : 'pending';
+  const pkg = PinnedPackage.of(verdict).label();
 
   const deployment = await services.db.$transaction(async (tx) => {
     // The team row lock serialises quota checks and the reconciler's "last deployment deletes the app".
@@ -146,10 +150,9 @@ export async function recordDeployment(ctx: DeploymentContext, team: Team, input
     });
     await input.within?.(tx, id);
     const what = input.templateSlug ? `template ${input.templateSlug}: ` : '';
-    await recordEvent(tx, { deploymentId: id, type: 'created', toState: state, reason: `deploy ${what}${verdict.runtime}:${verdict.name}@${verdict.version}`, at: now });
+    await recordEvent(tx, { deploymentId: id, type: 'created', toState: state, reason: `deploy ${what}${pkg}`, at: now });
     return created;
   });
-  const pkg = `${verdict.runtime}:${verdict.name}@${verdict.version}`;
   await services.audit.record({ ...ctx.actor, action: 'deployment.create', resourceType: 'deployment', resourceId: id, teamId: team.id, data: { name: input.name, package: pkg, ...(input.templateSlug ? { template: input.templateSlug } : {}) } });
   services.reconciler.nudge();
   return deployment;
@@ -161,9 +164,9 @@ export async function recordDeployment(ctx: DeploymentContext, team: Team, input
  */
 export async function createDeployment(ctx: DeploymentContext, team: Team, input: PackageDeploymentInput): Promise<Deployment> {
   const { services, principal } = ctx;
-  overlap(input.env, input.secrets);
+  assertNoEnvSecretOverlap(input.env, input.secrets);
   const verdict = await services.admission.admitPackage(input.package, teamPolicy(team));
-  await services.launchChecker.check({ command: verdict.command, pinned: verdict, args: input.args, env: input.env, secretNames: Object.keys(input.secrets) });
+  await services.launchChecker.check({ pinned: verdict, args: input.args, env: input.env, secretNames: Object.keys(input.secrets) });
   await checkCredentialRefs(ctx, team.id, input.secrets, principal.userId);
   return recordDeployment(ctx, team, {
     name: input.name,
@@ -190,12 +193,10 @@ export async function updateDeployment(ctx: DeploymentContext, dep: Deployment, 
   const env = input.env ?? current.env;
   const args = input.args ?? current.args;
   const secretNames = Object.keys(input.secrets ?? current.secrets);
-  overlap(env, Object.fromEntries(secretNames.map((name) => [name, true])));
+  assertNoEnvSecretOverlap(env, Object.fromEntries(secretNames.map((name) => [name, true])));
   const team = await services.db.team.findUniqueOrThrow({ where: { id: dep.teamId } });
   const verdict = input.package ? await services.admission.admitPackage(input.package, teamPolicy(team)) : undefined;
-  const pinned = verdict ?? { runtime: dep.runtime, name: dep.packageName, version: dep.packageVersion };
-  const command = verdict?.command ?? launchCommand(dep.runtime, dep.packageName, dep.packageVersion);
-  await services.launchChecker.check({ command, pinned, args, env, secretNames });
+  await services.launchChecker.check({ pinned: verdict ?? PinnedPackage.ofDeployment(dep), args, env, secretNames });
   if (input.secrets) await checkCredentialRefs(ctx, dep.teamId, input.secrets, dep.createdById ?? ctx.principal.userId);
   const now = services.clock.now();
   const launchSpec = input.secrets ? storedSpec(args, env, input.secrets) : { ...current, args, env };
@@ -258,6 +259,3 @@ export async function requestLifecycle(ctx: DeploymentContext, dep: Deployment, 
   services.reconciler.nudge();
   return updated;
 }
-
-/** States that count against the quota and that `?state=live` lists. */
-export { LIVE_STATES };

@@ -17,9 +17,6 @@ export const DEPLOYMENT_STATES = [
   'deleted',
 ] as const satisfies readonly DeploymentState[];
 
-/** States in which a deployment holds (or is about to hold) a machine and counts against the team quota. */
-export const LIVE_STATES: readonly DeploymentState[] = ['pending', 'provisioning', 'starting', 'running', 'unhealthy', 'restarting', 'stopping'];
-
 /** States the proxy can forward to. */
 export function isServing(state: DeploymentState): boolean {
   return state === 'running' || state === 'unhealthy';

@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { authenticate } from '../auth/authenticate.ts';
 import { guard } from '../auth/permissions.ts';
 import { registerAccountRoutes } from '../auth/routes.ts';
+import { createTemplateDeployment } from '../catalog/deploy.ts';
 import { registerCatalogRoutes } from '../catalog/routes/index.ts';
 import { registerCredentialRoutes } from '../credentials/routes/index.ts';
 import { registerDeploymentRoutes } from '../deployments/routes/index.ts';
@@ -174,7 +175,7 @@ export function createApp(services: Services): App {
   registerAccountRoutes(app);
   registerValidatePackage(app);
   registerCredentialRoutes(app);
-  registerDeploymentRoutes(app);
+  registerDeploymentRoutes(app, { deployTemplate: createTemplateDeployment });
   registerCatalogRoutes(app);
   registerMcpProxy(app);
   registerOAuth(app);

@@ -1,9 +1,11 @@
+import { SESSION_COOKIE } from '../auth/sessions.ts';
+import { HANGAR_VERSION } from '../platform/version.ts';
 import type { App } from './context.ts';
 import { renderDocsPage } from './docs-page.ts';
 
 export const OPENAPI_INFO = {
   title: 'Hangar API',
-  version: '0.1.0',
+  version: HANGAR_VERSION,
   description:
     'Deploy MCP servers from npm or PyPI packages into isolated Fly.io Machines, with an encrypted credential vault, ' +
     'and reach them through an authenticated MCP proxy.',
@@ -24,7 +26,7 @@ export function registerDocs(app: App): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',
     in: 'cookie',
-    name: 'hangar_session',
+    name: SESSION_COOKIE,
     description: 'The browser session cookie set by `POST /v1/auth/login`.',
   });
   let spec: ReturnType<typeof openApiDocument> | undefined;

@@ -1,4 +1,4 @@
-import type { LaunchIssue, PinnedPackage } from './issues.ts';
+import type { LaunchIssue, PackagePin } from './issues.ts';
 
 /** The only programs a launch spec may start, matched exactly after trimming. */
 export const ALLOWED_COMMANDS = ['npx', 'node', 'uvx', 'python', 'python3'] as const;
@@ -10,7 +10,7 @@ const NPM_COMMANDS: ReadonlySet<string> = new Set(['npx', 'node']);
  * Checks the command: ASCII only (a Unicode look-alike is refused even when NFKC maps it to ASCII), no
  * paths, in the allowlist, and of the pinned package's runtime (npm: npx/node, PyPI: uvx/python).
  */
-export function checkCommand(raw: string, pinned: PinnedPackage | undefined): { command?: AllowedCommand; issues: LaunchIssue[] } {
+export function checkCommand(raw: string, pinned: PackagePin | undefined): { command?: AllowedCommand; issues: LaunchIssue[] } {
   const normalized = raw.normalize('NFKC').trim();
   if (!/^[\x20-\x7e]*$/.test(raw) || normalized !== raw.trim()) {
     return { issues: [{ path: 'command', rule: 'ascii_only', message: 'command must be plain ASCII (Unicode look-alikes are refused)' }] };
@@ -61,7 +61,7 @@ const RULES: Record<AllowedCommand, OptionRules> = {
 };
 
 /** The argument that must start the package part of the command line for `pinned`. */
-function pinnedArg(command: AllowedCommand, pinned: PinnedPackage): string | undefined {
+function pinnedArg(command: AllowedCommand, pinned: PackagePin): string | undefined {
   if (command === 'npx') return `${pinned.name}@${pinned.version}`;
   if (command === 'uvx') return `${pinned.name}==${pinned.version}`;
   return undefined;
@@ -73,7 +73,7 @@ function pinnedArg(command: AllowedCommand, pinned: PinnedPackage): string | und
  * positional must be the pinned package (npx/uvx) or `-m <pinned module>` (python). Arguments after it
  * belong to the MCP server and get only the generic checks.
  */
-export function checkOptions(command: AllowedCommand, args: readonly string[], pinned: PinnedPackage | undefined): LaunchIssue[] {
+export function checkOptions(command: AllowedCommand, args: readonly string[], pinned: PackagePin | undefined): LaunchIssue[] {
   const rules = RULES[command];
   const issues: LaunchIssue[] = [];
   const isPython = command === 'python' || command === 'python3';

@@ -1,15 +1,15 @@
 import { BLOCKED_ENV_NAMES } from './env-rules.ts';
-import type { PinnedPackage } from './issues.ts';
+import type { PackagePin } from './issues.ts';
 
 /** One attack a launch spec might carry; every one must be refused. */
 export interface HostileCase {
   category: 'shell' | 'encoding' | 'unicode' | 'overlong' | 'crlf' | 'env' | 'command' | 'inline-code' | 'ssrf' | 'header';
   spec: Record<string, unknown>;
-  pinned: PinnedPackage;
+  pinned: PackagePin;
 }
 
-export const CORPUS_NPM: PinnedPackage = { runtime: 'npm', name: '@modelcontextprotocol/server-everything', version: '2026.8.31' };
-export const CORPUS_PYPI: PinnedPackage = { runtime: 'pypi', name: 'mcp-server-fetch', version: '2025.4.7' };
+export const CORPUS_NPM: PackagePin = { runtime: 'npm', name: '@modelcontextprotocol/server-everything', version: '2026.8.31' };
+export const CORPUS_PYPI: PackagePin = { runtime: 'pypi', name: 'mcp-server-fetch', version: '2025.4.7' };
 const PKG = `${CORPUS_NPM.name}@${CORPUS_NPM.version}`;
 
 const withArg = (arg: string) => ({ command: 'npx', args: ['-y', PKG, arg] });
@@ -44,7 +44,7 @@ const COMMANDS = [
   '../npx', 'npx\n', 'npx\u0000',
 ];
 
-const INLINE: Array<{ command: string; args: string[]; pinned?: PinnedPackage }> = [
+const INLINE: Array<{ command: string; args: string[]; pinned?: PackagePin }> = [
   { command: 'npx', args: ['-c', 'id'] },
   { command: 'npx', args: ['--call', 'id'] },
   { command: 'npx', args: ['--call=id', PKG] },

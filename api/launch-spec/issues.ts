@@ -6,7 +6,7 @@ export interface LaunchIssue {
 }
 
 /** The package a launch spec must run, exactly (from admission). */
-export interface PinnedPackage {
+export interface PackagePin {
   runtime: 'npm' | 'pypi';
   name: string;
   version: string;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../http/errors.ts';
-import { launchCommand } from '../packages/admission.ts';
+import { PinnedPackage } from '../packages/pinned-package.ts';
 import { createTestResolver } from './test-resolver.ts';
-import { assertLaunchSpec, LaunchSpecError, validateLaunchSpec, type PinnedPackage } from './validate-launch-spec.ts';
+import { assertLaunchSpec, LaunchSpecError, validateLaunchSpec, type PackagePin } from './validate-launch-spec.ts';
 
-const NPM: PinnedPackage = { runtime: 'npm', name: '@modelcontextprotocol/server-everything', version: '2026.8.31' };
-const PYPI: PinnedPackage = { runtime: 'pypi', name: 'mcp-server-fetch', version: '2025.4.7' };
+const NPM: PackagePin = { runtime: 'npm', name: '@modelcontextprotocol/server-everything', version: '2026.8.31' };
+const PYPI: PackagePin = { runtime: 'pypi', name: 'mcp-server-fetch', version: '2025.4.7' };
 const NPX_ARGS = ['-y', '@modelcontextprotocol/server-everything@2026.8.31'];
 const npx = (extra: Record<string, unknown> = {}, args: string[] = NPX_ARGS) => ({ command: 'npx', args, ...extra });
 const remote = (extra: Record<string, unknown> = {}) => ({ url: 'https://mcp.example.org/mcp', ...extra });
@@ -13,7 +13,7 @@ const remote = (extra: Record<string, unknown> = {}) => ({ url: 'https://mcp.exa
 interface Case {
   name: string;
   spec: unknown;
-  pinned?: PinnedPackage | null;
+  pinned?: PackagePin | null;
   /** Undefined: the spec must pass. Otherwise the rule (and optionally the path) of an issue it must raise. */
   rule?: string;
   path?: string;
@@ -184,8 +184,8 @@ describe('validateLaunchSpec: every rule, passing and failing', () => {
 describe('admission commands pass launch-spec validation, and never cross runtimes', () => {
   it('accepts the npx and uvx commands admission builds for their own runtime only', async () => {
     const resolveHost = createTestResolver();
-    const [npmCommand, ...npmArgs] = launchCommand('npm', NPM.name, NPM.version);
-    const [uvxCommand, ...uvxArgs] = launchCommand('pypi', PYPI.name, PYPI.version);
+    const [npmCommand, ...npmArgs] = PinnedPackage.of(NPM).command();
+    const [uvxCommand, ...uvxArgs] = PinnedPackage.of(PYPI).command();
     expect(await validateLaunchSpec({ command: npmCommand, args: npmArgs }, { resolveHost, pinned: NPM })).toMatchObject({ ok: true });
     expect(await validateLaunchSpec({ command: uvxCommand, args: uvxArgs }, { resolveHost, pinned: PYPI })).toMatchObject({ ok: true });
     const crossed = await validateLaunchSpec({ command: npmCommand, args: npmArgs }, { resolveHost, pinned: PYPI });

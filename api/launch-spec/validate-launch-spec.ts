@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { PolicyError } from '../http/errors.ts';
 import { checkCommand, checkOptions } from './command-rules.ts';
 import { blockedEnvName } from './env-rules.ts';
-import { controlCharIssue, preview, type LaunchIssue, type PinnedPackage } from './issues.ts';
+import { controlCharIssue, preview, type LaunchIssue, type PackagePin } from './issues.ts';
 import { checkEmbeddedUrls, checkUrl, type HostResolver } from './url-rules.ts';
 
-export type { LaunchIssue, PinnedPackage } from './issues.ts';
+export type { LaunchIssue, PackagePin } from './issues.ts';
 export type { HostResolver } from './url-rules.ts';
 
 /** The limits of a launch spec (DeployStack's floor). */
@@ -107,7 +107,7 @@ function countIssue(path: string, count: number, max: number): LaunchIssue[] {
 /** Options of a validation: how host names resolve, and the admitted package the spec must run. */
 export interface LaunchSpecOptions {
   resolveHost: HostResolver;
-  pinned?: PinnedPackage;
+  pinned?: PackagePin;
 }
 
 /**

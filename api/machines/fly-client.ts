@@ -21,8 +21,9 @@ import type {
   FlyWaitResponse,
   FlyWaitState,
 } from './fly-types.ts';
+import { flyAuthorization, readLease } from './fly-wire.ts';
 import { TokenBucketLimiter } from './rate-limiter.ts';
-import { retryWithBackoff } from './retry.ts';
+import { retryWithBackoff } from '../platform/retry.ts';
 
 export interface FlyClientOptions {
   /** `https://api.machines.dev` in production (config FLY_API_BASE_URL), the fake's URL in tests. */
@@ -56,18 +57,9 @@ interface CallResult<T> {
   requestId: string | undefined;
 }
 
-const MACAROON = /^(fm1r_|fm1a_|fm2_)/;
 const LEASE_NONCE = 'fly-machine-lease-nonce';
 
-/**
- * The Authorization header for a Fly token: macaroons (`fm1r_`, `fm1a_`, `fm2_`) use the `FlyV1` scheme,
- * a token already reading `FlyV1 ...` is used as is, anything else is a `Bearer` token.
- */
-export function flyAuthorization(token: string): string {
-  const value = token.trim();
-  if (/^FlyV1\s+\S/.test(value)) return value;
-  return MACAROON.test(value) ? `FlyV1 ${value}` : `Bearer ${value}`;
-}
+export { flyAuthorization, readLease };
 
 /**
  * A typed client for the Fly Machines API: every call has a timeout, waits for its rate-limit token,
@@ -232,7 +224,7 @@ export class FlyClient {
         ...this.retry,
         random: this.options.random,
         shouldRetry: (error) => isRateLimited(error) || (route.idempotent && isTransient(error)),
-        onRetry: (error, attempt, delayMs) =>
+        onRetry: ({ error, attempt, delayMs }) =>
           this.options.logger.warn(
             { fly: { route: routeId, attempt, delayMs, status: (error as FlyError).status, requestId: (error as FlyError).requestId } },
             'fly call failed, retrying',
@@ -281,23 +273,6 @@ export class FlyClient {
     }
     return { status, data: data as T, headers: response.headers, requestId };
   }
-}
-
-/**
- * A lease from either shape: real Fly's envelope (fly-go `MachineLease.Data`) or the spec's bare `Lease`.
- * An envelope whose `status` is present and not `success` is unusable even if it names a nonce.
- */
-export function readLease(body: unknown): { lease: FlyLease | undefined; usable: boolean } {
-  if (!body || typeof body !== 'object') return { lease: undefined, usable: false };
-  const record = body as Record<string, unknown>;
-  if ('data' in record || (typeof record.status === 'string' && !('nonce' in record))) {
-    const data = record.data;
-    const lease = data && typeof data === 'object' ? (data as FlyLease) : undefined;
-    const usable = record.status === undefined || record.status === 'success';
-    return { lease: typeof lease?.nonce === 'string' && lease.nonce !== '' ? lease : undefined, usable };
-  }
-  const lease = body as FlyLease;
-  return { lease: typeof lease.nonce === 'string' && lease.nonce !== '' ? lease : undefined, usable: true };
 }
 
 function nonceHeader(nonce: string | undefined): Record<string, string> {

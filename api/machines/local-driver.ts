@@ -2,79 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Logger } from '../platform/logger.ts';
+import type { LocalMachine, LocalMachineDriverOptions, LocalTenant } from './local-driver-types.ts';
 import { RunnerProcess } from '../../runner/runner-process.ts';
 import {
   DriverError,
   type LaunchPlan,
-  type MachineCheck,
   type MachineDriver,
-  type MachineExit,
-  type MachineState,
   type MachineStatus,
   type TenantHome,
 } from './driver.ts';
+import { LAST_LINES, serverStderrOf } from './local-stderr.ts';
 import { packageCommand, secretMappings } from './machine-config.ts';
 import { detectSandbox, runtimeEntries, type SandboxTools } from './sandbox/detect.ts';
-import { allocateUid, DEFAULT_LIMITS, SANDBOX_HOME, SANDBOX_NPM_CACHE, SANDBOX_TMP, sandboxCommand, type SandboxLimits } from './sandbox/command.ts';
+import { allocateUid, DEFAULT_LIMITS, SANDBOX_HOME, SANDBOX_NPM_CACHE, SANDBOX_TMP, sandboxCommand } from './sandbox/command.ts';
 
-export interface LocalMachineDriverOptions {
-  /** Machines work in `<dataDir>/machines/<deploymentId>/`; unsandboxed npx shares `<dataDir>/npm-cache`. */
-  dataDir: string;
-  logger: Logger;
-  /** How to start the runner program (default: this Node + tsx + runner/main.ts). */
-  runnerCommand?: string[];
-  /** Builds the stdio server command from a plan (default: machine-config's packageCommand, as on Fly). */
-  serverCommand?: (plan: LaunchPlan) => string[];
-  /** How often each machine's `/healthz` is polled (default 5 s). */
-  healthIntervalMs?: number;
-  /** PATH given to machines (default: this Node's directory, then /usr/local/bin:/usr/bin:/bin). */
-  path?: string;
-  /**
-   * The sandbox (api/machines/sandbox/): default, the tools found on this process's PATH, so with `bwrap`
-   * present every machine runs sandboxed. `false` runs plain processes (driver tests with repo fixtures).
-   */
-  sandbox?: SandboxTools | false;
-  /** Resource limits inside the sandbox (default DEFAULT_LIMITS). */
-  limits?: SandboxLimits;
-}
-
-interface LocalTenant {
-  home: TenantHome;
-  secrets: Map<string, string>;
-  secretsVersion: number;
-}
-
-interface LocalMachine {
-  id: string;
-  appName: string;
-  plan: LaunchPlan;
-  version: number;
-  state: MachineState;
-  port: number | undefined;
-  process: RunnerProcess | undefined;
-  check: MachineCheck | undefined;
-  lastExit: MachineExit | undefined;
-  timer: NodeJS.Timeout | undefined;
-  /** The host uid the sandbox runs as (root hosts only). */
-  uid: number | undefined;
-  /** The server's last stderr lines (as the runner logged them, masked), for the exit's `lastLines`. */
-  recent: string[];
-}
-
-/** Stderr lines an exit carries at most. */
-export const LAST_LINES = 20;
-
-/** The stderr line in one runner log line (`"msg":"server stderr"`), or undefined for any other line. */
-export function serverStderrOf(output: string): string | undefined {
-  if (!output.includes('"server stderr"')) return undefined;
-  try {
-    const entry = JSON.parse(output) as { msg?: unknown; line?: unknown };
-    return entry.msg === 'server stderr' && typeof entry.line === 'string' ? entry.line : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export type { LocalMachineDriverOptions } from './local-driver-types.ts';
 
 const CHECK_NAME = 'runner-health';
 const STOP_GRACE_MS = 8000;

@@ -1,4 +1,5 @@
 import { DriverError, type LaunchPlan } from './driver.ts';
+import { PinnedPackage } from '../packages/pinned-package.ts';
 import type { FlyMachineConfig, FlyMachineSecret } from './fly-types.ts';
 
 /**
@@ -8,14 +9,13 @@ import type { FlyMachineConfig, FlyMachineSecret } from './fly-types.ts';
  *
  * Secrets: values never appear in `env` or metadata. They live in the team app's secrets under
  * per-deployment names (`DEP_<ID>_<NAME>`, see deploymentSecretName) and reach the machine through
- * `processes[0].secrets` ([fly.MachineSecret]: `env_var` is the name inside the machine, `name` the app
- * secret), with `ignore_app_secrets: true` so a machine sees only its own deployment's secrets, not every
- * secret of the team's app. Inference, not verified against real Fly (no access here): a process entry
- * that carries only secrets inherits the command from `init`. If Fly ignored it, the runner would start
- * without its token and exit (a visible crash loop): the failure mode is closed, never a leak.
+ * `processes[0].secrets` (`env_var` is the name inside the machine, `name` the app secret), with
+ * `ignore_app_secrets: true` so a machine sees only its own deployment's secrets. How this behaves on real
+ * Fly is an open question recorded in context/plans/roadmap/ (issue 20).
  *
- * Networking: no `services`, so nothing is published; the machine has only its private 6PN address on
- * the team app's own network.
+ * Networking: one `services` entry, Flycast only (private, port 80 to the runner's 8080); no public IP is
+ * ever allocated, so the machine is reachable only on the team app's own private network and through the
+ * Fly proxy from Hangar's control network.
  */
 
 export const RUNNER_PORT = 8080;
@@ -47,8 +47,6 @@ export interface MachineConfigOptions {
 export const FLYCAST_PORT = 80;
 
 const DIGEST_PINNED = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[a-f0-9]{64}$/;
-const NPM_PINNED = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const PYPI_PINNED = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9,._-]+\])?==\d[0-9A-Za-z.!+_-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DURATION = /^\d+(ms|s|m|h)$/;
 
@@ -67,9 +65,9 @@ export function machineNameFor(deploymentId: string): string {
 
 /** The argv that runs the pinned package: `npx -y pkg@x.y.z ...args` or `uvx pkg==x.y.z ...args`. */
 export function packageCommand(runtime: LaunchPlan['runtime'], packageRef: string, args: string[]): string[] {
-  if (runtime === 'npm' && NPM_PINNED.test(packageRef)) return ['npx', '-y', packageRef, ...args];
-  if (runtime === 'pypi' && PYPI_PINNED.test(packageRef)) return ['uvx', packageRef, ...args];
-  throw new DriverError('rejected', `package must be pinned to an exact version (${runtime === 'npm' ? 'name@x.y.z' : 'name==x.y.z'})`);
+  const pinned = PinnedPackage.parseRef(runtime, packageRef);
+  if (!pinned) throw new DriverError('rejected', `package must be pinned to an exact version (${PinnedPackage.refForm(runtime)})`);
+  return pinned.command(args);
 }
 
 /** The app-secret mappings a deployment's machine boots with: the runner token plus the plan's secrets. */

@@ -11,7 +11,7 @@ export interface RateRule {
 }
 
 /**
- * Fly's documented Machines API limits (../shared/guide/FLY.md): 1 req/s burst 3 per action per machine
+ * Fly's documented Machines API limits (https://fly.io/docs/machines/api/working-with-machines-api/#rate-limits): 1 req/s burst 3 per action per machine
  * (or per app for app-level calls); GET machine 5 req/s burst 10; app deletions 100 per minute.
  */
 export const FLY_RATE_RULES = {

@@ -91,7 +91,7 @@ async function proxy(c: Context<AppEnv>): Promise<Response> {
     if (upstream.status === 401) {
       track.settle({ outcome: 'error', errorCode: null });
       upstream.body?.cancel().catch(() => undefined);
-      throw new AppError(502, 'runner_rejected', 'The deployment refused Hangar’s credentials; it is being restarted with fresh ones');
+      throw new AppError(502, 'runner_rejected', 'The deployment refused Hangar’s credentials; restart it to boot it with its current runner token');
     }
     if (!upstream.body) {
       release();

@@ -5,6 +5,7 @@ import type { Logger } from '../platform/logger.ts';
 import { createNpmRegistry } from './npm-registry.ts';
 import { createCachedLoader, createPostgresCacheStore, type PackageCacheStore } from './package-cache.ts';
 import { readPackageSpec, type PackageRequest, type Runtime } from './package-spec.ts';
+import { PinnedPackage } from './pinned-package.ts';
 import { createPypiRegistry } from './pypi-registry.ts';
 import type { RegistryCallOptions } from './registry-fetch.ts';
 import type { PackageRegistry } from './registry.ts';
@@ -20,11 +21,6 @@ export interface Admission {
   validatePackage(spec: string | PackageRequest, policy?: Partial<AdmissionPolicy>): Promise<Verdict>;
   /** As validatePackage, but a rejected verdict is thrown as a 422 PolicyError (for deployments). */
   admitPackage(spec: string | PackageRequest, policy?: Partial<AdmissionPolicy>): Promise<Verdict>;
-}
-
-/** The pinned launch command: npm packages run with npx, PyPI packages with uvx, never crossed. */
-export function launchCommand(runtime: Runtime, name: string, version: string): string[] {
-  return runtime === 'npm' ? ['npx', '-y', `${name}@${version}`] : ['uvx', `${name}==${version}`];
 }
 
 function policyFlags(release: ResolvedRelease, policy: AdmissionPolicy, now: Date, wellKnown: WellKnownPackages): Flag[] {
@@ -80,7 +76,7 @@ export function createAdmissionService(deps: { registries: Record<Runtime, Packa
       ...(release.integrity ? { integrity: release.integrity } : {}),
       ...(release.sha256 ? { sha256: release.sha256 } : {}),
       ...(release.tarball ? { tarball: release.tarball } : {}),
-      command: launchCommand(release.runtime, release.name, release.version),
+      command: PinnedPackage.of(release).command(),
       flags,
       ...(firstReject ? { rejected: { code: firstReject.code, message: firstReject.message } } : {}),
     };

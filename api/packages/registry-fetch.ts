@@ -1,6 +1,6 @@
 import type { Logger } from '../platform/logger.ts';
 import { RegistryHttpError, RegistryUnavailableError } from './registry-errors.ts';
-import { retryWithBackoff, type RetryOptions } from './retry.ts';
+import { retryWithBackoff, type RetryOptions } from '../platform/retry.ts';
 
 /** Timeout and retry settings every registry call uses (tests shrink the delays). */
 export interface RegistryCallOptions {
@@ -52,7 +52,7 @@ export async function callRegistry<T>(
   try {
     return await retryWithBackoff(request, {
       ...options.retry,
-      isRetryable: (error) => error instanceof RegistryHttpError && error.retryable,
+      shouldRetry: (error) => error instanceof RegistryHttpError && error.retryable,
       onRetry: ({ attempt, delayMs, error }) =>
         logger.warn({ registry, what, attempt, delayMs, reason: (error as RegistryHttpError).reason }, 'registry call failed; retrying'),
     });

@@ -6,7 +6,7 @@ import type { App } from '../http/context.ts';
 import { ForbiddenError, NotFoundError } from '../http/errors.ts';
 import type { Invitation } from '../db/generated/client.ts';
 import { acceptInvitation, inviteMember } from './invitations.ts';
-import { TeamParams } from './schemas.ts';
+import { TeamParams } from '../http/params.ts';
 
 const InvitationSchema = z
   .object({

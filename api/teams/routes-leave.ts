@@ -4,7 +4,7 @@ import { authorized, requireAuth } from '../auth/permissions.ts';
 import { errorResponses } from '../auth/schemas.ts';
 import type { App } from '../http/context.ts';
 import { ConflictError } from '../http/errors.ts';
-import { TeamParams } from './schemas.ts';
+import { TeamParams } from '../http/params.ts';
 
 const leave = authorized(
   createRoute({

@@ -4,7 +4,8 @@ import { authorized } from '../auth/permissions.ts';
 import { errorResponses, jsonBody, jsonContent } from '../auth/schemas.ts';
 import type { App } from '../http/context.ts';
 import { ForbiddenError, NotFoundError } from '../http/errors.ts';
-import { MemberSchema, TeamParams } from './schemas.ts';
+import { MemberSchema } from './schemas.ts';
+import { TeamParams } from '../http/params.ts';
 import { canManageRole } from './team-service.ts';
 
 const MemberParams = TeamParams.extend({

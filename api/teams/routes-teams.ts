@@ -4,7 +4,8 @@ import { authorized, requireAuth, visibleTeamsWhere } from '../auth/permissions.
 import { errorResponses, jsonBody, jsonContent } from '../auth/schemas.ts';
 import type { App } from '../http/context.ts';
 import { ConflictError, ForbiddenError } from '../http/errors.ts';
-import { PolicyChangeSchema, SlugSchema, storedPolicy, TeamParams, TeamSchema, teamView } from './schemas.ts';
+import { PolicyChangeSchema, SlugSchema, storedPolicy, TeamSchema, teamView } from './schemas.ts';
+import { TeamParams } from '../http/params.ts';
 import { assertUserTeamQuota } from '../users/quotas.ts';
 import { createTeam, hasLiveDeployments, transferOwnership } from './team-service.ts';
 

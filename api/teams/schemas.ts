@@ -15,9 +15,6 @@ export const TeamSchema = z
   })
   .openapi('Team');
 
-export const TeamParams = z.object({
-  team: z.string().max(64).openapi({ param: { name: 'team', in: 'path' }, description: 'Team id or slug', example: 'acme' }),
-});
 
 export const SlugSchema = z
   .string()

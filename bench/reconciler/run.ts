@@ -76,9 +76,9 @@ async function main(): Promise<void> {
   const client = new FlyClient({ baseUrl: fly.url, token: TOKEN, orgSlug: fly.orgSlug, logger });
   const driver = new FlyMachineDriver({ client, logger, appPrefix: 'hangar', runnerImage: IMAGE, hangarVersion: '0.1.0' });
   const deps = (settings: Partial<ReconcilerSettings>, holder: string): ReconcilerDeps => ({
-    db, pool, clock: systemClock, logger, driver, launch: createLaunchChecker(),
+    db, pool, clock: systemClock, logger, driver, launchChecker: createLaunchChecker(),
     // Steady running deployments never launch; a launch here would be a reconciler bug worth seeing.
-    secrets: { resolve: () => Promise.reject(new Error('the bench seeds running deployments: no launch expected')) },
+    launchSecrets: { resolve: () => Promise.reject(new Error('the bench seeds running deployments: no launch expected')) },
     settings: { ...DEFAULT_RECONCILER_SETTINGS, ...settings },
     holder,
   });
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     const loopDeps = deps(settings, 'bench-loop');
     const { intervalMs, healthFailureThreshold: K } = loopDeps.settings;
     await pool.query(`UPDATE deployments SET next_reconcile_at = now()`);
-    const loop = new ReconcilerLoop(loopDeps, intervalMs, logger);
+    const loop = new ReconcilerLoop(loopDeps, logger);
     loop.start();
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
     const target = await db.deployment.findFirstOrThrow({ where: { id: `dep_bench${pad(0)}${pad(0)}` } });

@@ -2,7 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { authorized } from '../../auth/permissions.ts';
 import { errorResponses, jsonBody, jsonContent } from '../../auth/schemas.ts';
 import type { App } from '../../http/context.ts';
-import { CreateCredentialSchema, CredentialSchema, credentialView, TeamParams } from '../schemas.ts';
+import { CreateCredentialSchema, CredentialSchema, credentialView } from '../schemas.ts';
+import { TeamParams } from '../../http/params.ts';
 import { createCredential } from '../service.ts';
 import { auditCredential, depsOf, ownerOf } from './owner.ts';
 

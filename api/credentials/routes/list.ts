@@ -2,7 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { authorized } from '../../auth/permissions.ts';
 import { errorResponses, jsonContent } from '../../auth/schemas.ts';
 import type { App } from '../../http/context.ts';
-import { CredentialPageQuery, CredentialPageSchema, credentialView, TeamParams } from '../schemas.ts';
+import { CredentialPageQuery, CredentialPageSchema, credentialView } from '../schemas.ts';
+import { TeamParams } from '../../http/params.ts';
 import { listCredentials } from '../service.ts';
 import { depsOf, ownerOf, readCursor, writeCursor } from './owner.ts';
 

@@ -5,9 +5,8 @@ import type { App } from '../../http/context.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
 import { deploymentContext } from '../access.ts';
 import { CreateDeploymentSchema, DeploymentSchema, deploymentView } from '../schemas.ts';
-import { createDeployment } from '../service.ts';
-import { createTemplateDeployment } from '../../catalog/deploy.ts';
-import { TeamParams } from './params.ts';
+import { createDeployment, type TemplateDeployer } from '../service.ts';
+import { TeamParams } from '../../http/params.ts';
 
 const route = authorized(
   createRoute({
@@ -29,14 +28,14 @@ const route = authorized(
   { access: 'team', role: 'member', scope: 'write', verified: true },
 );
 
-/** `POST /v1/teams/{team}/deployments`. */
-export function registerCreateDeployment(app: App): void {
+/** `POST /v1/teams/{team}/deployments`; template deploys go to `deployTemplate` (the catalog's). */
+export function registerCreateDeployment(app: App, deployTemplate: TemplateDeployer): void {
   app.openapi(route, async (c) => {
     const { team } = c.get('teamAccess');
     const body = c.req.valid('json');
     const { status, payload } = await withIdempotency(c, `deploy:${team.id}`, body, async () => {
       const ctx = deploymentContext(c);
-      const dep = body.package !== undefined ? await createDeployment(ctx, team, { ...body, package: body.package }) : await createTemplateDeployment(ctx, team, body);
+      const dep = body.package !== undefined ? await createDeployment(ctx, team, { ...body, package: body.package }) : await deployTemplate(ctx, team, body);
       return { status: 202, payload: deploymentView(dep, c.get('services').config.publicUrl) };
     });
     return c.json(payload as ReturnType<typeof deploymentView>, status as 202);

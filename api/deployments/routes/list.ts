@@ -5,7 +5,8 @@ import type { App } from '../../http/context.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../http/cursor.ts';
 import { DeploymentSchema, deploymentView } from '../schemas.ts';
 import { DEPLOYMENT_STATES } from '../states.ts';
-import { PageQuery, TeamParams } from './params.ts';
+import { TeamParams } from '../../http/params.ts';
+import { PageQuery } from './params.ts';
 
 const route = authorized(
   createRoute({

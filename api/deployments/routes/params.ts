@@ -1,8 +1,5 @@
 import { z } from '@hono/zod-openapi';
 
-export const TeamParams = z.object({
-  team: z.string().min(1).max(64).openapi({ param: { name: 'team', in: 'path' }, description: 'Team id or slug', example: 'team_0123456789abcdef' }),
-});
 
 export const DeploymentParams = z.object({
   id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, description: 'Deployment id', example: 'dep_0123456789abcdef' }),

@@ -1,7 +1,25 @@
 /**
- * Retries with jittered exponential backoff. The attempt is awaited inside the `try`, so a rejected
- * promise is caught and retried (a helper that returns the promise un-awaited never retries anything).
+ * Exponential backoff in one place: the delay caps (`backoffCap`), the two jitters Hangar uses, and the
+ * retry loop the Fly client and the package registries share. The attempt is awaited inside the `try`,
+ * so a rejected promise is caught and retried (a helper that returns the promise un-awaited never
+ * retries anything).
  */
+
+/** `base * 2^(n-1)` for the n-th backoff (n >= 1; below 1 counts as 1), never above `max`. */
+export function backoffCap(n: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, n - 1));
+}
+
+/** "Full jitter": a whole number of ms uniformly in [0, backoffCap(n)). Spreads retries of many callers. */
+export function backoffDelay(n: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  return Math.floor(random() * backoffCap(n, baseMs, maxMs));
+}
+
+/** "Equal jitter": uniformly in [cap/2, cap), so a retry never comes sooner than half the cap. */
+export function equalJitterDelay(n: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const cap = backoffCap(n, baseMs, maxMs);
+  return cap / 2 + random() * (cap / 2);
+}
 
 export interface RetryOptions {
   /** Total tries, the first one included (>= 1). */
@@ -16,7 +34,7 @@ export interface RetryOptions {
   /** Source of jitter in [0, 1). */
   random?: () => number;
   /** Called before each wait, for logging. */
-  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
   signal?: AbortSignal;
 }
 
@@ -34,15 +52,9 @@ export function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** "Full jitter": a uniformly random delay between 0 and min(max, base * 2^(retry-1)). */
-export function backoffDelay(retry: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number {
-  const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, retry - 1));
-  return Math.floor(random() * cap);
-}
-
 /**
- * Runs `task` until it resolves, `shouldRetry` says no, or `attempts` are used up; rethrows the last
- * error. `task` receives the attempt number (1-based).
+ * Runs `task` until it resolves, `shouldRetry` says no, the signal aborts, or `attempts` are used up;
+ * rethrows the last error. `task` receives the attempt number (1-based); waits use full jitter.
  */
 export async function retryWithBackoff<T>(task: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const sleep = options.sleep ?? ((ms: number) => sleepFor(ms, options.signal));
@@ -53,9 +65,9 @@ export async function retryWithBackoff<T>(task: (attempt: number) => Promise<T>,
       return await task(attempt);
     } catch (error) {
       if (attempt >= attempts || options.signal?.aborted || !options.shouldRetry(error, attempt)) throw error;
-      const delay = backoffDelay(attempt, options.baseDelayMs, options.maxDelayMs, random);
-      options.onRetry?.(error, attempt, delay);
-      await sleep(delay);
+      const delayMs = backoffDelay(attempt, options.baseDelayMs, options.maxDelayMs, random);
+      options.onRetry?.({ attempt, delayMs, error });
+      await sleep(delayMs);
     }
   }
 }
