@@ -22,8 +22,13 @@ export interface RunnerExit {
   signal: NodeJS.Signals | null;
 }
 
-/** `node --import tsx <repo>/runner/main.ts`, with absolute paths so any working directory works. */
+/**
+ * The runner program beside this module, with absolute paths so any working directory works: built
+ * JavaScript (`npm run build`, production) runs as plain `node dist/runner/main.js`; the TypeScript sources
+ * (development, tests) run under tsx.
+ */
 export function defaultRunnerCommand(): string[] {
+  if (import.meta.url.endsWith('.js')) return [process.execPath, fileURLToPath(new URL('./main.js', import.meta.url))];
   const tsx = createRequire(import.meta.url).resolve('tsx');
   return [process.execPath, '--import', pathToFileURL(tsx).href, fileURLToPath(new URL('./main.ts', import.meta.url))];
 }

@@ -8,7 +8,7 @@ export interface LocalMachineDriverOptions {
   /** Machines work in `<dataDir>/machines/<deploymentId>/`; unsandboxed npx shares `<dataDir>/npm-cache`. */
   dataDir: string;
   logger: Logger;
-  /** How to start the runner program (default: this Node + tsx + runner/main.ts). */
+  /** How to start the runner program (default: this Node running runner/main.js when built, else tsx with runner/main.ts). */
   runnerCommand?: string[];
   /** Builds the stdio server command from a plan (default: machine-config's packageCommand, as on Fly). */
   serverCommand?: (plan: LaunchPlan) => string[];
